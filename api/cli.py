@@ -1,0 +1,55 @@
+"""The ``planmap`` command line: ``serve``, ``check`` and ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from api import cli_check, cli_export
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from api.settings import Settings
+    from layers.errors import LayersError
+    from layers.store import open_store
+
+    if args.plan:
+        os.environ["PLANMAP_PLAN"] = args.plan
+    settings = Settings()
+    try:
+        store = open_store(settings.plan, settings.plans_dir)
+    except LayersError as exc:
+        print(f"planmap: cannot start: {exc}", file=sys.stderr)
+        return 2
+    print(f"planmap: plan {store.plan_id!r} with {len(store.specs)} layers; "
+          f"serving on http://{args.host}:{args.port}/", file=sys.stderr)
+    uvicorn.run("api.app:app", host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planmap", description="Planning map service (规划一张图)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--plan", default=None, help="plan id (default: PLANMAP_PLAN or xigang)")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+    cli_check.add_parser(sub)
+    cli_export.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``planmap check`` (being written)."""
+
+import argparse
+
+
+def add_parser(sub: "argparse._SubParsersAction") -> None:
+    """Register the ``check`` subcommand."""

@@ -1,0 +1,5 @@
+"""Router: checks (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

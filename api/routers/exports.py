@@ -1,0 +1,5 @@
+"""Router: exports (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Router: features (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

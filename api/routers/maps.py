@@ -1,0 +1,5 @@
+"""Router: maps (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

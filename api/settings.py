@@ -1,0 +1,32 @@
+"""Service settings, read from the environment with the ``PLANMAP_`` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from layers.store import PLANS_DIR
+
+
+class Settings(BaseSettings):
+    """Settings of one running service.
+
+    Environment variables: ``PLANMAP_PLAN``, ``PLANMAP_PLANS_DIR``, ``PLANMAP_TIANDITU_KEY``,
+    ``PLANMAP_MAX_LIMIT``, ``PLANMAP_DEFAULT_LIMIT``, ``PLANMAP_PUBLIC_URL``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PLANMAP_", extra="ignore")
+
+    plan: str = "xigang"
+    plans_dir: Path = PLANS_DIR
+    #: key for 天地图 (Tianditu) tiles; without it that basemap is not offered
+    tianditu_key: str | None = None
+    default_limit: int = 100
+    max_limit: int = 10_000
+    #: absolute base URL used in links when the service sits behind a proxy ("" = from the request)
+    public_url: str = ""
+
+
+def get_settings() -> Settings:
+    return Settings()

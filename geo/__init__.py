@@ -1,0 +1,1 @@
+"""Pure, vectorised geometry and analysis: measurement, networks, accessibility, criteria. No I/O."""

@@ -1,0 +1,201 @@
+"""The declarative layer catalogue: one YAML file per plan, validated at start-up.
+
+A plan is a folder ``layers/plans/<plan-id>/`` holding ``catalogue.yaml`` and a ``data/`` folder. Adding a
+layer means adding a data file and a catalogue entry; adding a district means adding a folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from layers.errors import CatalogueError
+
+GROUPS = ("规划结构", "商圈与夜经济", "重点项目", "交通", "基础")
+GROUP_EN = {
+    "规划结构": "Plan structure",
+    "商圈与夜经济": "Business circles & night economy",
+    "重点项目": "Key projects",
+    "交通": "Transport",
+    "基础": "Base",
+}
+GeometryType = Literal[
+    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "Geometry"
+]
+FieldType = Literal["string", "integer", "number", "boolean", "array", "object", "date"]
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Title(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Provenance(_Strict):
+    """Where a layer comes from and how far to trust it."""
+
+    source: str = Field(min_length=1)
+    licence: str = Field(min_length=1)
+    method: str = Field(min_length=1)
+    accuracy_m: float = Field(ge=0)
+    attribution: str | None = None
+    date: str | None = None
+
+
+class Style(_Strict):
+    """Default cartographic style (Leaflet path options plus point radius and an optional categorical rule)."""
+
+    color: str = "#3388ff"
+    weight: float = 2.0
+    opacity: float = 1.0
+    fill_color: str | None = None
+    fill_opacity: float = 0.2
+    dash_array: str | None = None
+    radius: float = 5.0
+    #: field whose value picks a colour from ``categories`` (e.g. project status)
+    category_field: str | None = None
+    categories: dict[str, str] = Field(default_factory=dict)
+    #: field shown as the feature label (tooltip, static map label)
+    label_field: str = "name"
+
+
+class FieldSpec(_Strict):
+    type: FieldType
+    title_zh: str | None = None
+    title_en: str | None = None
+    required: bool = False
+
+
+class LayerSpec(_Strict):
+    id: str
+    title: Title
+    group: Literal["规划结构", "商圈与夜经济", "重点项目", "交通", "基础"]
+    geometry_type: GeometryType
+    source_crs: str = Field(description="CRS of the original source (the shipped file is always EPSG:4326)")
+    provider: str = "geojson"
+    file: str
+    schematic: bool = False
+    description: str | None = None
+    fields: dict[str, FieldSpec]
+    style: Style = Field(default_factory=Style)
+    provenance: Provenance
+    #: where a layer is a map of a plan's zones that can be checked (zones map, plan audit)
+    zone_kind: Literal["street", "complex", "area"] | None = None
+    visible: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"must be an English slug like 'key-projects', got {value!r}")
+        return value
+
+    @field_validator("source_crs")
+    @classmethod
+    def _crs(cls, value: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        if value.upper() in {"GCJ-02", "GCJ02", "BD-09"}:
+            return value.upper()
+        try:
+            CRS.from_user_input(value)
+        except CRSError as exc:
+            raise ValueError(f"unknown CRS {value!r}") from exc
+        return value
+
+
+class PlanSpec(_Strict):
+    id: str
+    title: Title
+    district: Title
+    data_date: str
+    boundary_layer: str
+    streets_layer: str | None = None
+    #: [min_lon, min_lat, max_lon, max_lat] in EPSG:4326: every feature must lie inside it
+    map_area: tuple[float, float, float, float]
+    attribution: str
+    rulesets: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"must be an English slug, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _area(self) -> PlanSpec:
+        x0, y0, x1, y1 = self.map_area
+        if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+            raise ValueError("map_area must be [min_lon, min_lat, max_lon, max_lat] with min < max")
+        return self
+
+
+class Catalogue(_Strict):
+    plan: PlanSpec
+    layers: list[LayerSpec]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalogue:
+        ids = [layer.id for layer in self.layers]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate layer ids: {', '.join(dupes)}")
+        for ref in ("boundary_layer", "streets_layer"):
+            value = getattr(self.plan, ref)
+            if value is not None and value not in ids:
+                raise ValueError(f"plan.{ref} names {value!r}, which is not a layer id")
+        return self
+
+    def layer(self, layer_id: str) -> LayerSpec:
+        for layer in self.layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+
+def _describe_location(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic error location into 'layer <id>, field <a.b>'."""
+    if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
+        layers = raw.get("layers") or []
+        layer_id = "?"
+        if 0 <= loc[1] < len(layers) and isinstance(layers[loc[1]], dict):
+            layer_id = str(layers[loc[1]].get("id", f"#{loc[1] + 1}"))
+        field = ".".join(str(p) for p in loc[2:]) or "(layer)"
+        return f"layer {layer_id!r}, field {field!r}"
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    return f"field {field!r}"
+
+
+def parse_catalogue(raw: Any, path: Path | str) -> Catalogue:
+    """Validate a parsed catalogue document; raise :class:`CatalogueError` naming file, layer and field."""
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{path}: the catalogue must be a mapping with 'plan' and 'layers'")
+    try:
+        return Catalogue.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{path}: {_describe_location(raw, tuple(err['loc']))}: {err['msg']}" for err in exc.errors()
+        ]
+        raise CatalogueError("invalid catalogue\n" + "\n".join(problems)) from None
+
+
+def load_catalogue(path: Path | str) -> Catalogue:
+    """Read and validate ``catalogue.yaml``."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogueError(f"{path}: catalogue file not found") from None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
+    return parse_catalogue(raw, path)

@@ -1,0 +1,34 @@
+"""Exceptions raised while reading catalogues, rulesets and layer data."""
+
+
+class LayersError(Exception):
+    """Base class of every error raised in :mod:`layers`."""
+
+
+class CatalogueError(LayersError):
+    """A catalogue file is invalid. The message names the file, the layer and the field."""
+
+
+class ProviderError(LayersError):
+    """A provider name is unknown or a provider could not read its data."""
+
+
+class LayerNotFoundError(LayersError, KeyError):
+    """No layer (collection) with that id in the plan."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it plain
+        return str(self.args[0]) if self.args else "layer not found"
+
+
+class FeatureNotFoundError(LayersError, KeyError):
+    """No feature with that id in the layer."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "feature not found"
+
+
+class PlanNotFoundError(LayersError, KeyError):
+    """No plan with that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "plan not found"

@@ -1,0 +1,132 @@
+"""Providers read one layer's data file into a GeoDataFrame in EPSG:4326, indexed by a string feature id.
+
+Providers are looked up by the name given in the catalogue (``provider: geojson``), as in pygeoapi.
+A new kind of source means a new provider registered here, not changes elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.catalogue import LayerSpec
+from layers.errors import ProviderError
+
+#: per-feature provenance columns every layer carries
+PROVENANCE_FIELDS = ("source", "method", "accuracy_m")
+
+
+@dataclass
+class LayerData:
+    """What a provider returns: the features, and for network layers the routable graph."""
+
+    frame: gpd.GeoDataFrame
+    graph: Any | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Provider = Callable[[LayerSpec, Path], LayerData]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def register(name: str) -> Callable[[Provider], Provider]:
+    def decorate(func: Provider) -> Provider:
+        _PROVIDERS[name] = func
+        return func
+
+    return decorate
+
+
+def get_provider(name: str) -> Provider:
+    try:
+        return _PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(sorted(_PROVIDERS))
+        raise ProviderError(f"unknown provider {name!r}; known providers: {known}") from None
+
+
+def provider_names() -> list[str]:
+    return sorted(_PROVIDERS)
+
+
+def _fill_provenance(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Fill per-feature provenance that a source file lacks from the layer's declared provenance."""
+    defaults = {
+        "source": spec.provenance.source,
+        "method": spec.provenance.method,
+        "accuracy_m": spec.provenance.accuracy_m,
+    }
+    for column, value in defaults.items():
+        if column not in frame.columns:
+            frame[column] = value
+        else:
+            frame[column] = frame[column].where(frame[column].notna(), value)
+    frame["accuracy_m"] = pd.to_numeric(frame["accuracy_m"], errors="coerce").astype(float)
+    return frame
+
+
+@register("geojson")
+def read_geojson(spec: LayerSpec, path: Path) -> LayerData:
+    """A GeoJSON FeatureCollection in EPSG:4326 whose features have a string ``id`` property."""
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise ProviderError(f"layer {spec.id!r}: cannot read {path}: {exc}") from exc
+    if frame.crs is None:
+        frame = frame.set_crs(4326)
+    elif frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    if "id" not in frame.columns:
+        raise ProviderError(f"layer {spec.id!r}: {path} has no 'id' property on its features")
+    frame["id"] = frame["id"].astype(str)
+    frame = frame.set_index("id", drop=False)
+    frame.index.name = None
+    return LayerData(_fill_provenance(frame, spec))
+
+
+@register("osm-xml")
+def read_osm_xml(spec: LayerSpec, path: Path) -> LayerData:
+    """An OpenStreetMap XML file loaded through osmnx: the walk graph plus its edges as a line layer.
+
+    Any OSM extract works in place of the shipped file. Ways may carry ``source``, ``planmap:method`` and
+    ``planmap:accuracy_m`` tags; where they do not, the layer's declared provenance fills in.
+    """
+    import osmnx as ox
+
+    extra_tags = ["name", "name:en", "highway", "lanes", "width", "oneway", "surface", "source",
+                  "planmap:method", "planmap:accuracy_m", "ref"]
+    old_tags = ox.settings.useful_tags_way
+    ox.settings.useful_tags_way = sorted(set(old_tags) | set(extra_tags))
+    try:
+        graph = ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=False)
+    except Exception as exc:
+        raise ProviderError(f"layer {spec.id!r}: cannot read OSM XML {path}: {exc}") from exc
+    finally:
+        ox.settings.useful_tags_way = old_tags
+    edges = ox.convert.graph_to_gdfs(graph, nodes=False, edges=True).reset_index()
+    # one feature per street segment: drop the reverse duplicate of each two-way edge
+    edges = edges[edges["u"] <= edges["v"]].copy() if len(edges) else edges
+    for column in edges.columns:
+        if column == "geometry":
+            continue
+        edges[column] = edges[column].map(_flatten_tag)
+    edges = edges.rename(columns={"planmap:method": "method", "planmap:accuracy_m": "accuracy_m",
+                                  "name:en": "name_en"})
+    edges["id"] = [f"{u}-{v}-{k}" for u, v, k in zip(edges["u"], edges["v"], edges["key"], strict=True)]
+    edges = edges.set_index("id", drop=False)
+    edges.index.name = None
+    edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=4326)
+    return LayerData(_fill_provenance(edges, spec), graph=graph)
+
+
+def _flatten_tag(value: Any) -> Any:
+    """osmnx merges tags of simplified edges into lists; keep them as readable strings."""
+    if isinstance(value, list):
+        unique = list(dict.fromkeys(str(v) for v in value))
+        return ";".join(unique)
+    return value

@@ -1,0 +1,200 @@
+"""The plan store: a plan's catalogue and all its layers, loaded and validated once at start-up.
+
+Everything downstream (geo analysis, maps, API) receives data from here and never opens files itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from layers.catalogue import Catalogue, LayerSpec, load_catalogue
+from layers.errors import (
+    CatalogueError,
+    FeatureNotFoundError,
+    LayerNotFoundError,
+    PlanNotFoundError,
+)
+from layers.providers import PROVENANCE_FIELDS, LayerData, get_provider
+
+PLANS_DIR = Path(__file__).resolve().parent / "plans"
+RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
+
+_GEOMETRY_FAMILIES = {
+    "Point": {"Point"},
+    "MultiPoint": {"Point", "MultiPoint"},
+    "LineString": {"LineString"},
+    "MultiLineString": {"LineString", "MultiLineString"},
+    "Polygon": {"Polygon"},
+    "MultiPolygon": {"Polygon", "MultiPolygon"},
+}
+
+
+class PlanStore:
+    """A loaded plan: catalogue, layers as GeoDataFrames (EPSG:4326), the walk graph, the rulesets."""
+
+    def __init__(self, plan_dir: Path | str) -> None:
+        self.plan_dir = Path(plan_dir)
+        self.catalogue_path = self.plan_dir / "catalogue.yaml"
+        self.catalogue: Catalogue = load_catalogue(self.catalogue_path)
+        self._data: dict[str, LayerData] = {}
+        for spec in self.catalogue.layers:
+            self._data[spec.id] = self._load(spec)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ loading and validation
+    def _load(self, spec: LayerSpec) -> LayerData:
+        path = self.plan_dir / "data" / spec.file
+        if not path.is_file():
+            raise CatalogueError(
+                f"{self.catalogue_path}: layer {spec.id!r}, field 'file': data file {path} not found"
+            )
+        data = get_provider(spec.provider)(spec, path)
+        self._validate(spec, data.frame)
+        return data
+
+    def _validate(self, spec: LayerSpec, frame: gpd.GeoDataFrame) -> None:
+        where = f"{self.catalogue_path}: layer {spec.id!r}"
+        if frame.crs is None or frame.crs.to_epsg() != 4326:
+            raise CatalogueError(f"{where}: data is not in EPSG:4326")
+        if frame.index.has_duplicates:
+            dupes = sorted(set(frame.index[frame.index.duplicated()]))[:5]
+            raise CatalogueError(f"{where}, field 'id': duplicate feature ids {dupes}")
+        geoms = frame.geometry.values
+        if len(frame) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
+            raise CatalogueError(f"{where}: some features have no geometry")
+        invalid = ~shapely.is_valid(geoms)
+        if invalid.any():
+            bad = list(frame.index[invalid][:5])
+            raise CatalogueError(f"{where}: invalid geometries in features {bad}")
+        allowed = _GEOMETRY_FAMILIES.get(spec.geometry_type)
+        if allowed is not None:
+            types = set(frame.geom_type.unique())
+            if not types <= allowed:
+                raise CatalogueError(
+                    f"{where}, field 'geometry_type': declared {spec.geometry_type} but data has {sorted(types)}"
+                )
+        x0, y0, x1, y1 = self.catalogue.plan.map_area
+        bounds = shapely.bounds(geoms)
+        outside = (bounds[:, 0] < x0) | (bounds[:, 1] < y0) | (bounds[:, 2] > x1) | (bounds[:, 3] > y1)
+        if len(frame) and outside.any():
+            bad = list(frame.index[outside][:5])
+            raise CatalogueError(f"{where}: features {bad} lie outside the plan's map_area")
+        for name, field in spec.fields.items():
+            if field.required and (name not in frame.columns or frame[name].isna().any()):
+                raise CatalogueError(f"{where}, field 'fields.{name}': required but missing in the data")
+        for name in PROVENANCE_FIELDS:
+            if name not in frame.columns or frame[name].isna().any():
+                raise CatalogueError(f"{where}: every feature needs provenance field {name!r}")
+
+    # ------------------------------------------------------------------ access
+    @property
+    def plan(self):
+        return self.catalogue.plan
+
+    @property
+    def plan_id(self) -> str:
+        return self.catalogue.plan.id
+
+    @property
+    def specs(self) -> list[LayerSpec]:
+        return list(self.catalogue.layers)
+
+    def spec(self, layer_id: str) -> LayerSpec:
+        try:
+            return self.catalogue.layer(layer_id)
+        except KeyError:
+            known = ", ".join(s.id for s in self.catalogue.layers)
+            raise LayerNotFoundError(f"no collection {layer_id!r}; collections are: {known}") from None
+
+    def layer(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The layer's features (EPSG:4326), indexed by feature id. Treat as read-only."""
+        self.spec(layer_id)
+        return self._data[layer_id].frame
+
+    def feature(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
+        """A one-row GeoDataFrame holding the feature."""
+        frame = self.layer(layer_id)
+        if feature_id not in frame.index:
+            raise FeatureNotFoundError(f"no feature {feature_id!r} in collection {layer_id!r}")
+        return frame.loc[[feature_id]]
+
+    def find_feature(self, feature_id: str, layer_ids: list[str] | None = None) -> tuple[LayerSpec, gpd.GeoDataFrame]:
+        """Look a feature id up across layers (zones and projects are addressed by id alone)."""
+        for spec in self.catalogue.layers:
+            if layer_ids is not None and spec.id not in layer_ids:
+                continue
+            frame = self._data[spec.id].frame
+            if feature_id in frame.index:
+                return spec, frame.loc[[feature_id]]
+        raise FeatureNotFoundError(f"no feature {feature_id!r} in this plan")
+
+    @cached_property
+    def boundary(self) -> shapely.Geometry:
+        """The district boundary as one (multi)polygon in EPSG:4326."""
+        return shapely.union_all(self.layer(self.plan.boundary_layer).geometry.values)
+
+    @cached_property
+    def metric_crs(self):
+        """A metric CRS for the whole plan (the UTM zone of the district centre)."""
+        from geo.crs import utm_crs_for
+
+        centre = shapely.centroid(self.boundary)
+        return utm_crs_for(centre.x, centre.y)
+
+    @property
+    def graph(self) -> Any | None:
+        """The routable walk graph (osmnx MultiDiGraph, EPSG:4326) from the plan's streets layer."""
+        if self.plan.streets_layer is None:
+            return None
+        return self._data[self.plan.streets_layer].graph
+
+    @cached_property
+    def network(self):
+        """The walk network prepared for fast shortest paths (built once, on first use)."""
+        from geo.network import WalkNetwork
+
+        if self.graph is None:
+            return None
+        return WalkNetwork.from_graph(self.graph, self.metric_crs)
+
+    @cached_property
+    def rulesets(self) -> dict[str, Any]:
+        """Rulesets available to this plan: the shared ones plus any in the plan's own ``rulesets/``."""
+        from layers.rulesets import load_rulesets
+
+        paths = sorted(RULESETS_DIR.glob("*.yaml")) + sorted((self.plan_dir / "rulesets").glob("*.yaml"))
+        return load_rulesets(paths)
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        """Extent of all layers, EPSG:4326."""
+        bounds = np.array([d.frame.total_bounds for d in self._data.values() if len(d.frame)])
+        return (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
+                float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+
+
+_STORES: dict[tuple[str, str], PlanStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def available_plans(plans_dir: Path | str = PLANS_DIR) -> list[str]:
+    return sorted(p.name for p in Path(plans_dir).iterdir() if (p / "catalogue.yaml").is_file())
+
+
+def open_store(plan_id: str, plans_dir: Path | str = PLANS_DIR) -> PlanStore:
+    """The store of a plan, loaded once per process."""
+    key = (str(Path(plans_dir).resolve()), plan_id)
+    with _STORES_LOCK:
+        if key not in _STORES:
+            plan_dir = Path(plans_dir) / plan_id
+            if not (plan_dir / "catalogue.yaml").is_file():
+                known = ", ".join(available_plans(plans_dir)) or "none"
+                raise PlanNotFoundError(f"no plan {plan_id!r} in {plans_dir}; plans: {known}")
+            _STORES[key] = PlanStore(plan_dir)
+        return _STORES[key]
