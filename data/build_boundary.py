@@ -19,6 +19,8 @@ def main() -> None:
     gcj = shapely.geometry.shape(raw)
     wgs = shapely.make_valid(geometries_gcj02_to_wgs84(gcj))
     wgs = shapely.set_precision(wgs, 1e-7)
+    if wgs.geom_type == "MultiPolygon" and len(wgs.geoms) == 1:
+        wgs = wgs.geoms[0]
     feature = {
         "type": "Feature",
         "properties": {
