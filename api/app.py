@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import checks, exports, features, maps
+from api.routers import accessibility, checks, exports, features, maps
 from api.settings import Settings, get_settings
 from layers.store import open_store
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(features.router)
     app.include_router(checks.router)
+    app.include_router(accessibility.router)
     app.include_router(maps.router)
     app.include_router(exports.router)
     return app

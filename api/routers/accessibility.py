@@ -1,0 +1,5 @@
+"""Router: accessibility (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
