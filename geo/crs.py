@@ -1,4 +1,4 @@
-"""Coordinate systems: metric projection and the GCJ-02 ("Mars") datum shift used by Chinese map providers.
+"""Coordinate systems: metric projection, the GCJ-02 ("Mars") shift of Chinese map providers, Baidu's BD-09.
 
 GCJ-02 is an obfuscated offset of WGS84 used by Amap (高德), Tencent and others. The forward formula is the
 well-known public one; the inverse is computed by fixed-point iteration, which converges to well below a
@@ -67,6 +67,48 @@ def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray, iterations: int = 6) -> tup
     return wlon, wlat
 
 
+_X_PI = np.pi * 3000.0 / 180.0  # constant of the public BD-09 formula
+
+
+def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift GCJ-02 lon/lat arrays into Baidu's BD-09 (the public formula)."""
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray, iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Shift BD-09 lon/lat arrays (Baidu map points) back into GCJ-02.
+
+    Starts from the public closed-form inverse (off by up to a few decimetres) and refines it by fixed-point
+    iteration against :func:`gcj02_to_bd09`, like :func:`gcj02_to_wgs84`.
+    """
+    blon = np.asarray(lon, dtype=float)
+    blat = np.asarray(lat, dtype=float)
+    x = blon - 0.0065
+    y = blat - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    glon, glat = z * np.cos(theta), z * np.sin(theta)
+    for _ in range(iterations):
+        flon, flat = gcj02_to_bd09(glon, glat)
+        glon = glon - (flon - blon)
+        glat = glat - (flat - blat)
+    return glon, glat
+
+
+def bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 → GCJ-02 → WGS84."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def wgs84_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 → GCJ-02 → BD-09."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
 def _transform_geometries(geoms, func):
     def apply(coords: np.ndarray) -> np.ndarray:
         x, y = func(coords[:, 0], coords[:, 1])
@@ -83,6 +125,11 @@ def geometries_wgs84_to_gcj02(geoms):
 def geometries_gcj02_to_wgs84(geoms):
     """Vectorised GCJ-02 → WGS84 for a shapely geometry or array of geometries."""
     return _transform_geometries(geoms, gcj02_to_wgs84)
+
+
+def geometries_bd09_to_wgs84(geoms):
+    """Vectorised BD-09 → WGS84 for a shapely geometry or array of geometries."""
+    return _transform_geometries(geoms, bd09_to_wgs84)
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:

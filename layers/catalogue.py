@@ -176,10 +176,29 @@ def _describe_location(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return f"field {field!r}"
 
 
+def _check_duplicate_ids(raw: dict[str, Any], path: Path | str) -> None:
+    """Name each duplicated layer id with the positions of its entries (before schema validation)."""
+    layers = raw.get("layers")
+    if not isinstance(layers, list):
+        return
+    positions: dict[str, list[int]] = {}
+    for number, layer in enumerate(layers, start=1):
+        if isinstance(layer, dict) and isinstance(layer.get("id"), str):
+            positions.setdefault(layer["id"], []).append(number)
+    problems = [
+        f"{path}: layer {layer_id!r}, field 'id': duplicate layer id (entries {', '.join(map(str, numbers))})"
+        for layer_id, numbers in positions.items()
+        if len(numbers) > 1
+    ]
+    if problems:
+        raise CatalogueError("invalid catalogue\n" + "\n".join(problems))
+
+
 def parse_catalogue(raw: Any, path: Path | str) -> Catalogue:
     """Validate a parsed catalogue document; raise :class:`CatalogueError` naming file, layer and field."""
     if not isinstance(raw, dict):
         raise CatalogueError(f"{path}: the catalogue must be a mapping with 'plan' and 'layers'")
+    _check_duplicate_ids(raw, path)
     try:
         return Catalogue.model_validate(raw)
     except ValidationError as exc:

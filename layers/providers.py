@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from layers.catalogue import LayerSpec
@@ -55,7 +56,7 @@ def provider_names() -> list[str]:
 
 
 def _fill_provenance(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """Fill per-feature provenance that a source file lacks from the layer's declared provenance."""
+    """Fill per-feature provenance (and the schematic flag) a source file lacks from the layer's declaration."""
     defaults = {
         "source": spec.provenance.source,
         "method": spec.provenance.method,
@@ -66,7 +67,14 @@ def _fill_provenance(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFra
             frame[column] = value
         else:
             frame[column] = frame[column].where(frame[column].notna(), value)
-    frame["accuracy_m"] = pd.to_numeric(frame["accuracy_m"], errors="coerce").astype(float)
+    frame["accuracy_m"] = frame["accuracy_m"].map(_worst_accuracy)
+    if "schematic" not in frame.columns:
+        frame["schematic"] = spec.schematic
+    else:
+        filled = frame["schematic"].where(frame["schematic"].notna(), spec.schematic)
+        if filled.map(lambda v: isinstance(v, bool | np.bool_)).all():
+            filled = filled.astype(bool)
+        frame["schematic"] = filled
     return frame
 
 
@@ -81,6 +89,8 @@ def read_geojson(spec: LayerSpec, path: Path) -> LayerData:
         frame = frame.set_crs(4326)
     elif frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
+    if "id" not in frame.columns and len(frame) == 0:
+        frame["id"] = pd.Series(dtype=str)  # an empty layer is valid; GDAL reports no fields for it
     if "id" not in frame.columns:
         raise ProviderError(f"layer {spec.id!r}: {path} has no 'id' property on its features")
     frame["id"] = frame["id"].astype(str)
@@ -114,7 +124,12 @@ def read_osm_xml(spec: LayerSpec, path: Path) -> LayerData:
     for column in edges.columns:
         if column == "geometry":
             continue
+        merged = edges[column].map(lambda v: isinstance(v, list)).any()
         edges[column] = edges[column].map(_flatten_tag)
+        if merged:
+            # a column where some edges merged several values ("20;21") is text throughout, so that it
+            # has one type (GeoJSON clients such as GDAL type a field from its first values)
+            edges[column] = edges[column].map(lambda v: v if v is None or pd.isna(v) else str(v))
     edges = edges.rename(columns={"planmap:method": "method", "planmap:accuracy_m": "accuracy_m",
                                   "name:en": "name_en"})
     edges["id"] = [f"{u}-{v}-{k}" for u, v, k in zip(edges["u"], edges["v"], edges["key"], strict=True)]
@@ -122,6 +137,16 @@ def read_osm_xml(spec: LayerSpec, path: Path) -> LayerData:
     edges.index.name = None
     edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=4326)
     return LayerData(_fill_provenance(edges, spec), graph=graph)
+
+
+def _worst_accuracy(value: Any) -> float:
+    """Accuracy in metres; where osmnx merged ways with different accuracies ("150;50"), the worst one."""
+    if isinstance(value, str):
+        parts = [p for p in value.replace(",", ";").split(";") if p.strip()]
+        numbers = pd.to_numeric(pd.Series(parts, dtype=object), errors="coerce")
+        return float(numbers.max()) if numbers.notna().any() else float("nan")
+    number = pd.to_numeric(value, errors="coerce")
+    return float(number) if number is not None else float("nan")
 
 
 def _flatten_tag(value: Any) -> Any:

@@ -20,8 +20,9 @@ from layers.errors import (
     FeatureNotFoundError,
     LayerNotFoundError,
     PlanNotFoundError,
+    ProviderError,
 )
-from layers.providers import PROVENANCE_FIELDS, LayerData, get_provider
+from layers.providers import PROVENANCE_FIELDS, LayerData, get_provider, provider_names
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
@@ -50,29 +51,39 @@ class PlanStore:
 
     # ------------------------------------------------------------------ loading and validation
     def _load(self, spec: LayerSpec) -> LayerData:
+        where = f"{self.catalogue_path}: layer {spec.id!r}"
+        if spec.provider not in provider_names():
+            raise CatalogueError(
+                f"{where}, field 'provider': unknown provider {spec.provider!r}; "
+                f"known providers: {', '.join(provider_names())}"
+            )
         path = self.plan_dir / "data" / spec.file
         if not path.is_file():
-            raise CatalogueError(
-                f"{self.catalogue_path}: layer {spec.id!r}, field 'file': data file {path} not found"
-            )
-        data = get_provider(spec.provider)(spec, path)
-        self._validate(spec, data.frame)
+            raise CatalogueError(f"{where}, field 'file': data file {path} not found")
+        try:
+            data = get_provider(spec.provider)(spec, path)
+        except ProviderError as exc:
+            raise CatalogueError(f"{where}, field 'file': {exc}") from exc
+        self._validate(spec, data.frame, path)
         return data
 
-    def _validate(self, spec: LayerSpec, frame: gpd.GeoDataFrame) -> None:
-        where = f"{self.catalogue_path}: layer {spec.id!r}"
+    def _validate(self, spec: LayerSpec, frame: gpd.GeoDataFrame, path: Path) -> None:
+        where = f"{self.catalogue_path}: layer {spec.id!r} (data file {path.name})"
         if frame.crs is None or frame.crs.to_epsg() != 4326:
-            raise CatalogueError(f"{where}: data is not in EPSG:4326")
+            raise CatalogueError(f"{where}, field 'source_crs': data is not in EPSG:4326")
         if frame.index.has_duplicates:
             dupes = sorted(set(frame.index[frame.index.duplicated()]))[:5]
             raise CatalogueError(f"{where}, field 'id': duplicate feature ids {dupes}")
         geoms = frame.geometry.values
-        if len(frame) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
-            raise CatalogueError(f"{where}: some features have no geometry")
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        if len(frame) and missing.any():
+            bad = list(frame.index[missing][:5])
+            raise CatalogueError(f"{where}, field 'geometry': features {bad} have no geometry")
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             bad = list(frame.index[invalid][:5])
-            raise CatalogueError(f"{where}: invalid geometries in features {bad}")
+            reasons = "; ".join(shapely.is_valid_reason(geoms[invalid][:5]))
+            raise CatalogueError(f"{where}, field 'geometry': invalid geometries in features {bad} ({reasons})")
         allowed = _GEOMETRY_FAMILIES.get(spec.geometry_type)
         if allowed is not None:
             types = set(frame.geom_type.unique())
@@ -85,13 +96,16 @@ class PlanStore:
         outside = (bounds[:, 0] < x0) | (bounds[:, 1] < y0) | (bounds[:, 2] > x1) | (bounds[:, 3] > y1)
         if len(frame) and outside.any():
             bad = list(frame.index[outside][:5])
-            raise CatalogueError(f"{where}: features {bad} lie outside the plan's map_area")
+            raise CatalogueError(
+                f"{where}, field 'geometry': features {bad} lie outside the plan's map_area "
+                f"{list(self.catalogue.plan.map_area)}"
+            )
         for name, field in spec.fields.items():
-            if field.required and (name not in frame.columns or frame[name].isna().any()):
+            if field.required and len(frame) and (name not in frame.columns or frame[name].isna().any()):
                 raise CatalogueError(f"{where}, field 'fields.{name}': required but missing in the data")
         for name in PROVENANCE_FIELDS:
             if name not in frame.columns or frame[name].isna().any():
-                raise CatalogueError(f"{where}: every feature needs provenance field {name!r}")
+                raise CatalogueError(f"{where}, field {name!r}: every feature needs provenance field {name!r}")
 
     # ------------------------------------------------------------------ access
     @property
@@ -184,6 +198,9 @@ _STORES_LOCK = threading.Lock()
 
 
 def available_plans(plans_dir: Path | str = PLANS_DIR) -> list[str]:
+    """Plan ids found in ``plans_dir`` (none when the folder does not exist)."""
+    if not Path(plans_dir).is_dir():
+        return []
     return sorted(p.name for p in Path(plans_dir).iterdir() if (p / "catalogue.yaml").is_file())
 
 

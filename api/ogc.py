@@ -1,0 +1,355 @@
+"""OGC API – Features helpers: request parsing, feature selection and JSON documents.
+
+The router (:mod:`api.routers.features`) stays thin: it parses with these helpers, selects features from the
+store and formats the documents built here. Other routers (exports) reuse :func:`parse_bbox`,
+:func:`select_features` and :func:`features_to_geojson`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from api.errors import BadRequestError
+from layers.catalogue import GROUP_EN, LayerSpec
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+MEDIA_JSON = "application/json"
+MEDIA_GEOJSON = "application/geo+json"
+MEDIA_HTML = "text/html"
+MEDIA_OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+CONFORMANCE_CLASSES = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+#: decimals kept in GeoJSON coordinates (7 decimals of a degree ≈ 1 cm)
+COORDINATE_DECIMALS = 7
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+#: query parameters of /items that are not property filters
+ITEMS_PARAMETERS = ("f", "bbox", "bbox-crs", "limit", "offset", "datetime")
+_JSON_SCHEMA_TYPES = {"date": ("string", "date")}
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+def shown(text: str, width: int = 60) -> str:
+    """A user-given value quoted for an error message, shortened when long."""
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """Parse an OGC ``bbox`` parameter (``minLon,minLat,maxLon,maxLat`` in CRS84).
+
+    Raises
+    ------
+    BadRequestError
+        When the value does not hold exactly four finite numbers inside ±180/±90 with min ≤ max.
+    """
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) == 6:
+        raise BadRequestError(
+            f"bbox {shown(text)}: 3D bounding boxes (6 numbers) are not supported; give minLon,minLat,maxLon,maxLat"
+        )
+    if len(parts) != 4:
+        raise BadRequestError(
+            f"bbox {shown(text)}: expected 4 comma-separated numbers minLon,minLat,maxLon,maxLat, got {len(parts)}"
+        )
+    values: list[float] = []
+    for name, part in zip(("minLon", "minLat", "maxLon", "maxLat"), parts, strict=True):
+        try:
+            value = float(part)
+        except ValueError:
+            raise BadRequestError(f"bbox {shown(text)}: {name} {shown(part)} is not a number") from None
+        if not math.isfinite(value):
+            raise BadRequestError(f"bbox {shown(text)}: {name} must be a finite number, got {shown(part)}")
+        values.append(value)
+    x0, y0, x1, y1 = values
+    for name, value, limit in (("minLon", x0, 180), ("maxLon", x1, 180), ("minLat", y0, 90), ("maxLat", y1, 90)):
+        if abs(value) > limit:
+            raise BadRequestError(f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit}")
+    if x0 > x1:
+        raise BadRequestError(f"bbox {shown(text)}: minLon {x0} is greater than maxLon {x1}")
+    if y0 > y1:
+        raise BadRequestError(f"bbox {shown(text)}: minLat {y0} is greater than maxLat {y1}")
+    return (x0, y0, x1, y1)
+
+
+def parse_bbox_crs(text: str | None) -> None:
+    """Accept only CRS84 (or WGS84 lon/lat aliases) as ``bbox-crs``."""
+    if text is None:
+        return
+    accepted = {CRS84, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h", "CRS84", "OGC:CRS84", "EPSG:4326"}
+    if text.strip() not in accepted:
+        raise BadRequestError(f"bbox-crs {shown(text)} is not supported; only {CRS84} (longitude, latitude)")
+
+
+def parse_int(name: str, text: str | None, *, default: int, minimum: int, maximum: int | None = None) -> int:
+    """Parse a non-negative integer query parameter with bounds, with a message naming the parameter."""
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise BadRequestError(f"{name} {shown(text)} is not an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        phrase = f"between {minimum}{upper}" if maximum is not None else f"at least {minimum}"
+        raise BadRequestError(f"{name} must be {phrase}, got {shown(str(value))}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- selection
+def _matches(column: pd.Series, raw: str, name: str) -> np.ndarray:
+    """Equality of a column with a query-string value, typed by the column."""
+    if pd.api.types.is_bool_dtype(column):
+        lowered = raw.strip().lower()
+        if lowered not in {"true", "false", "1", "0"}:
+            raise BadRequestError(f"property filter {name}={shown(raw)}: expected true or false")
+        return (column == (lowered in {"true", "1"})).to_numpy()
+    if pd.api.types.is_numeric_dtype(column):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise BadRequestError(f"property filter {name}={shown(raw)}: {name} is numeric, give a number") from None
+        return (column.astype(float) == number).to_numpy()
+    text = column.map(lambda v: None if _is_missing(v) else str(json_safe(v)))
+    return (text == raw).to_numpy()
+
+
+def select_features(
+    frame: gpd.GeoDataFrame,
+    bbox: tuple[float, float, float, float] | None = None,
+    filters: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Features intersecting ``bbox`` and equal to every property filter, in store order.
+
+    Parameters
+    ----------
+    frame
+        A layer from the store (EPSG:4326).
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` or None.
+    filters
+        ``{column: value}`` equality filters on property columns.
+    """
+    mask = np.ones(len(frame), dtype=bool)
+    if bbox is not None and len(frame):
+        x0, y0, x1, y1 = bbox
+        # the envelope of the corners: a point or a line when the box is degenerate, so it still intersects
+        query = shapely.envelope(shapely.multipoints([(x0, y0), (x1, y1)]))
+        hits = frame.sindex.query(query, predicate="intersects")
+        in_box = np.zeros(len(frame), dtype=bool)
+        in_box[hits] = True
+        mask &= in_box
+    for name, raw in (filters or {}).items():
+        if name not in frame.columns or name == frame.geometry.name:
+            raise BadRequestError(f"unknown property {name!r} to filter on")
+        mask &= _matches(frame[name], raw, name)
+    return frame[mask]
+
+
+def property_filters(
+    params: Iterable[tuple[str, str]], frame: gpd.GeoDataFrame, *, known: Iterable[str] = ITEMS_PARAMETERS
+) -> dict[str, str]:
+    """Split query parameters into property filters; unknown names raise with the list of allowed ones."""
+    known = set(known)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    filters: dict[str, str] = {}
+    for name, value in params:
+        if name in known:
+            continue
+        if name not in columns:
+            allowed = ", ".join(list(ITEMS_PARAMETERS) + columns)
+            raise BadRequestError(f"unknown query parameter {shown(name)}; allowed: {allowed}")
+        if name in filters and filters[name] != value:
+            raise BadRequestError(f"property filter {name!r} given twice with different values")
+        filters[name] = value
+    return filters
+
+
+# ---------------------------------------------------------------------------------------------- JSON values
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    if isinstance(value, float | np.floating):
+        return not math.isfinite(float(value))
+    return False
+
+
+def json_safe(value: Any) -> Any:
+    """A value JSON can carry: numpy scalars to Python, NaN/inf/NA to None, dates to ISO 8601 strings."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | np.ndarray):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, shapely.Geometry):
+        return value.wkt
+    return str(value)
+
+
+def _round_coordinates(coords: np.ndarray) -> np.ndarray:
+    return np.round(coords, COORDINATE_DECIMALS)
+
+
+def geometries_to_geojson(geoms: Iterable[Any]) -> list[dict | None]:
+    """GeoJSON geometry dicts with coordinates rounded to :data:`COORDINATE_DECIMALS` decimals."""
+    array = np.asarray(list(geoms), dtype=object)
+    rounded = shapely.transform(array, _round_coordinates) if len(array) else array
+    return [None if g is None or g.is_empty else g.__geo_interface__ for g in rounded]
+
+
+def feature_properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Each row's non-geometry columns as JSON-safe dicts."""
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return [{str(k): json_safe(v) for k, v in row.items()} for row in attributes.to_dict("records")]
+
+
+def features_to_geojson(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """GeoJSON Feature dicts (EPSG:4326), ``id`` = the store's feature id."""
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    geometries = geometries_to_geojson(frame.geometry.values)
+    properties = feature_properties(frame)
+    return [
+        {"type": "Feature", "id": str(fid), "geometry": geometry, "properties": props}
+        for fid, geometry, props in zip(frame.index, geometries, properties, strict=True)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- metadata
+def now_iso() -> str:
+    """The current time, UTC, ISO 8601 with a Z."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def is_osm(spec: LayerSpec) -> bool:
+    """Whether a layer's data comes from OpenStreetMap (ODbL: attribution must travel with it)."""
+    text = " ".join(
+        filter(None, [spec.provenance.source, spec.provenance.licence, spec.provenance.attribution])
+    ).lower()
+    return "openstreetmap" in text or "odbl" in text or spec.provider == "osm-xml"
+
+
+def layer_attribution(spec: LayerSpec) -> str:
+    """The attribution to show with a layer; OSM layers always carry ``© OpenStreetMap contributors``."""
+    attribution = spec.provenance.attribution or f"{spec.provenance.source} ({spec.provenance.licence})"
+    if is_osm(spec) and "openstreetmap contributors" not in attribution.lower():
+        attribution = f"{OSM_ATTRIBUTION}; {attribution}"
+    return attribution
+
+
+def fields_schema(spec: LayerSpec) -> dict[str, Any]:
+    """The layer's declared fields as a JSON-Schema-like object description."""
+    properties: dict[str, Any] = {}
+    for name, field in spec.fields.items():
+        json_type, fmt = _JSON_SCHEMA_TYPES.get(field.type, (field.type, None))
+        entry: dict[str, Any] = {"type": json_type}
+        if fmt:
+            entry["format"] = fmt
+        if field.title_zh:
+            entry["title"] = field.title_zh
+        if field.title_en:
+            entry["x-title-en"] = field.title_en
+        properties[name] = entry
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name, field in spec.fields.items() if field.required],
+    }
+
+
+def layer_extent(frame: gpd.GeoDataFrame, fallback: Iterable[float]) -> list[float]:
+    """WGS84 bounds of the data (the plan's map area when the layer is empty)."""
+    if len(frame) == 0:
+        return [float(v) for v in fallback]
+    return [round(float(v), COORDINATE_DECIMALS) for v in frame.total_bounds]
+
+
+def layer_description(spec: LayerSpec) -> str:
+    """English title, description and provenance in one sentence block."""
+    prov = spec.provenance
+    parts = [spec.title.en + ("" if spec.title.en.endswith(".") else ".")]
+    if spec.schematic:
+        parts.append("SCHEMATIC (drawn from plan texts, not surveyed).")
+    if spec.description:
+        parts.append(spec.description.strip())
+    parts.append(
+        f"Source: {prov.source}. Licence: {prov.licence}. Method: {prov.method}. "
+        f"Stated accuracy: ±{prov.accuracy_m:g} m."
+    )
+    return " ".join(parts)
+
+
+def link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:
+    return {"href": href, "rel": rel, "type": media_type, "title": title}
+
+
+def url(base: str, path: str, **params: Any) -> str:
+    """``base + path`` with query parameters (None values dropped)."""
+    query = urlencode([(k, v) for k, v in params.items() if v is not None])
+    return f"{base}{path}" + (f"?{query}" if query else "")
+
+
+def quote_id(value: str) -> str:
+    """A path segment for an id (collection or feature)."""
+    return quote(str(value), safe="")
+
+
+def collection_document(spec: LayerSpec, frame: gpd.GeoDataFrame, base: str, map_area: Iterable[float]) -> dict:
+    """The ``/collections/{id}`` JSON document (OGC core members plus planmap extras)."""
+    path = f"/collections/{quote_id(spec.id)}"
+    return {
+        "id": spec.id,
+        "title": spec.title.zh,
+        "title_en": spec.title.en,
+        "description": layer_description(spec),
+        "extent": {"spatial": {"bbox": [layer_extent(frame, map_area)], "crs": CRS84}},
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "links": [
+            link(url(base, path, f="json"), "self", MEDIA_JSON, f"{spec.title.zh} (JSON)"),
+            link(url(base, path, f="html"), "alternate", MEDIA_HTML, f"{spec.title.zh} (HTML)"),
+            link(url(base, f"{path}/items", f="json"), "items", MEDIA_GEOJSON, f"{spec.title.zh} 要素 (GeoJSON)"),
+            link(url(base, f"{path}/items", f="html"), "items", MEDIA_HTML, f"{spec.title.zh} 要素 (HTML)"),
+        ],
+        "group": spec.group,
+        "group_en": GROUP_EN.get(spec.group, spec.group),
+        "geometry_type": spec.geometry_type,
+        "schematic": spec.schematic,
+        "numberOfFeatures": len(frame),
+        "provenance": spec.provenance.model_dump(),
+        "attribution": layer_attribution(spec),
+        "source_crs": spec.source_crs,
+        "fields": fields_schema(spec),
+        "style": spec.style.model_dump(),
+        "zone_kind": spec.zone_kind,
+        "visible": spec.visible,
+    }

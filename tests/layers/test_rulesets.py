@@ -1,0 +1,156 @@
+"""Rulesets are declared files, validated on load with messages naming file, criterion and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from layers.errors import CatalogueError
+from layers.rulesets import COMMON_PARAMETERS, load_rulesets
+from layers.store import RULESETS_DIR
+
+SHIPPED = sorted(RULESETS_DIR.glob("*.yaml"))
+#: the 14 items of article 6 of the Lhasa standard, as criterion ids (规划选址 and 智慧功能 and 营业时间 split)
+ARTICLE_6 = {
+    "第六条第1项": ["operator"],
+    "第六条第2项": ["transit", "location", "plan_conformity"],
+    "第六条第3项": ["brand"],
+    "第六条第4项": ["floor_area", "merchants"],
+    "第六条第5项": ["formats"],
+    "第六条第6项": ["appearance"],
+    "第六条第7项": ["lighting"],
+    "第六条第8项": ["facilities"],
+    "第六条第9项": ["hours_summer", "hours_winter"],
+    "第六条第10项": ["management"],
+    "第六条第11项": ["smart_parking", "online_delivery", "free_wifi", "mobile_payment"],
+    "第六条第12项": ["turnover"],
+    "第六条第13项": ["investment"],
+    "第六条第14项": ["compliance"],
+}
+
+
+@pytest.fixture(scope="module")
+def rulesets():
+    return load_rulesets(SHIPPED)
+
+
+def test_shipped_rulesets(rulesets):
+    assert set(rulesets) == {"night-economy-street", "night-economy-complex", "service-circles"}
+
+
+@pytest.mark.parametrize("ruleset_id", ["night-economy-street", "night-economy-complex"])
+def test_every_item_of_article_6_is_a_criterion(rulesets, ruleset_id):
+    ruleset = rulesets[ruleset_id]
+    for article, ids in ARTICLE_6.items():
+        for criterion_id in ids:
+            criterion = ruleset.criterion(criterion_id)
+            assert criterion.source.document == "《拉萨市夜间经济示范区认定和奖励办法》"
+            assert criterion.source.article.startswith(article)
+            assert criterion.text and criterion.title_zh and criterion.title_en
+
+
+def test_street_scale_thresholds_come_from_the_text(rulesets):
+    street, complex_ = rulesets["night-economy-street"], rulesets["night-economy-complex"]
+    assert (street.criterion("length").threshold, street.criterion("length").measure) == (300, "length_m")
+    assert (street.criterion("width").threshold, street.criterion("width").measure) == (5, "width_min_m")
+    assert street.criterion("floor_area").threshold == 15000 and complex_.criterion("floor_area").threshold == 20000
+    assert street.criterion("merchants").threshold == 60 and complex_.criterion("merchants").threshold == 80
+    assert street.criterion("formats").threshold == 4 and street.criterion("formats").operator == ">="
+    assert street.attributes["formats"].choices == ["购物", "餐饮", "文娱", "健身运动", "教育培训", "休憩康养",
+                                                     "休闲旅游", "其他"]
+    assert street.criterion("turnover").threshold == 100_000_000
+    assert street.criterion("investment").threshold == 3_000_000
+    assert street.criterion("hours_summer").threshold == "22:30"
+    assert street.criterion("hours_winter").threshold == "21:30"
+    with pytest.raises(KeyError):
+        complex_.criterion("length")
+    assert street.geometry == ["polygon", "line"] and complex_.geometry == ["polygon", "point"]
+
+
+def test_transit_thresholds_are_documented_overridable_parameters(rulesets):
+    street = rulesets["night-economy-street"]
+    assert street.parameters["bus_stop_walk_m"].default == 300
+    assert street.parameters["station_walk_m"].default == 800
+    assert "Ours" in street.parameters["bus_stop_walk_m"].description
+    transit = street.criterion("transit")
+    assert [t.max_parameter for t in transit.targets] == ["bus_stop_walk_m", "station_walk_m"]
+    assert transit.targets[1].filter == {"mode": ["metro", "tram"]}
+    for name in COMMON_PARAMETERS:
+        assert name in street.parameters
+
+
+def test_service_circles(rulesets):
+    circles = rulesets["service-circles"]
+    limits = {c.id: [t.max_m or circles.parameters[t.max_parameter].default for t in c.targets]
+              for c in circles.criteria}
+    assert limits == {"culture": [500], "medical": [700], "elderly": [500], "life_circle_15min": [1000] * 4}
+    assert "GB 50180-2018" in circles.criterion("life_circle_15min").source.document
+    assert circles.parameters["facilities_layer"].default == "facilities"
+
+
+def _write(tmp_path: Path, name: str, data) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True) if not isinstance(data, str) else data,
+                    encoding="utf-8")
+    return path
+
+
+def _minimal(**criterion) -> dict:
+    base = {"id": "length", "title_zh": "长度", "title_en": "Length",
+            "source": {"document": "《测试》", "article": "第一条"}, "text": "长度不低于300米。",
+            "kind": "measurement", "measure": "length_m", "operator": ">=", "threshold": 300, "unit": "m"}
+    base.update(criterion)
+    return {"id": "mini", "title": {"zh": "迷你", "en": "Mini"}, "description": "test",
+            "source": {"document": "《测试》"}, "geometry": ["polygon"], "criteria": [base]}
+
+
+def test_a_minimal_ruleset_loads(tmp_path):
+    rulesets = load_rulesets([_write(tmp_path, "mini", _minimal())])
+    assert rulesets["mini"].criterion("length").source.cite() == "《测试》第一条"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"measure": "height_m"}, r"criterion 'length'.*measure must be one of"),
+    ({"kind": "attribute", "measure": None, "attribute": "merchants"}, r"criterion 'length'.*'merchants' is not declared"),
+    ({"operator": "within"}, r"criterion 'length'.*does not compare"),
+    ({"threshold": None}, r"criterion 'length'.*threshold"),
+    ({"on_missing": "skip"}, r"criterion 'length', field 'on_missing'"),
+    ({"id": "Length!"}, r"criterion 'Length!', field 'id'"),
+    ({"source": {"article": "第一条"}}, r"criterion 'length', field 'source.document'"),
+])
+def test_invalid_criteria_are_named(tmp_path, change, message):
+    path = _write(tmp_path, "mini", _minimal(**change))
+    with pytest.raises(CatalogueError, match=message) as info:
+        load_rulesets([path])
+    assert str(path) in str(info.value)
+
+
+def test_file_name_must_match_the_id(tmp_path):
+    with pytest.raises(CatalogueError, match="must match the file name"):
+        load_rulesets([_write(tmp_path, "other", _minimal())])
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    first = _write(tmp_path, "mini", _minimal())
+    (tmp_path / "copy").mkdir()
+    second = _write(tmp_path / "copy", "mini", _minimal())
+    with pytest.raises(CatalogueError, match="also defined in"):
+        load_rulesets([first, second])
+
+
+def test_duplicate_criterion_ids(tmp_path):
+    data = _minimal()
+    data["criteria"].append(dict(data["criteria"][0]))
+    with pytest.raises(CatalogueError, match="duplicate criterion id"):
+        load_rulesets([_write(tmp_path, "mini", data)])
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(CatalogueError, match="not found"):
+        load_rulesets([tmp_path / "missing.yaml"])
+    with pytest.raises(CatalogueError, match="not valid YAML"):
+        load_rulesets([_write(tmp_path, "bad", "id: [unclosed")])
+    with pytest.raises(CatalogueError, match="must be a mapping"):
+        load_rulesets([_write(tmp_path, "list", "- 1\n- 2\n")])
