@@ -142,11 +142,17 @@ def read_osm_xml(spec: LayerSpec, path: Path) -> LayerData:
 def _worst_accuracy(value: Any) -> float:
     """Accuracy in metres; where osmnx merged ways with different accuracies ("150;50"), the worst one."""
     if isinstance(value, str):
-        parts = [p for p in value.replace(",", ";").split(";") if p.strip()]
-        numbers = pd.to_numeric(pd.Series(parts, dtype=object), errors="coerce")
-        return float(numbers.max()) if numbers.notna().any() else float("nan")
-    number = pd.to_numeric(value, errors="coerce")
-    return float(number) if number is not None else float("nan")
+        numbers = []
+        for part in value.replace(",", ";").split(";"):
+            try:
+                numbers.append(float(part))
+            except ValueError:
+                continue
+        return max(numbers) if numbers else float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _flatten_tag(value: Any) -> Any:
