@@ -18,7 +18,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         current = settings or get_settings()
-        open_store(current.plan, current.plans_dir)  # a bad catalogue stops start-up here
+        store = open_store(current.plan, current.plans_dir)  # a bad catalogue stops start-up here
+        _ = store.network  # build the walk network once, before the first request
         yield
 
     app = FastAPI(

@@ -1,0 +1,337 @@
+"""Walking distances, fallbacks, counts, nearest and isochrones on a 3×3-block grid of 100 m blocks."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from geo.accessibility import (
+    counts_within,
+    fallback_method,
+    isochrone,
+    nearest_by,
+    rank_nearest,
+    walking_distances,
+)
+from geo.errors import InvalidGeometryError
+from geo.network import WalkNetwork
+from tests.geo.test_network import UTM, grid_graph, grid_xy, lonlat, point, with_island
+
+
+@pytest.fixture(scope="module")
+def grid() -> WalkNetwork:
+    return WalkNetwork.from_graph(grid_graph(), UTM)
+
+
+@pytest.fixture(scope="module")
+def grid_with_island() -> WalkNetwork:
+    return WalkNetwork.from_graph(with_island(grid_graph()), UTM)
+
+
+def targets(**points: tuple[float, float]) -> gpd.GeoDataFrame:
+    """Point targets at grid metres, indexed by name."""
+    return gpd.GeoDataFrame(
+        {"name": list(points)}, geometry=[point(x, y) for x, y in points.values()], index=list(points), crs=4326
+    )
+
+
+def test_mid_block_point_to_a_target_two_blocks_away_is_250_m(grid):
+    result = walking_distances(grid, point(50, 0), targets(station=(200, 100)))
+    row = result.loc["station"]
+    assert row["method"] == "network"
+    assert row["distance_m"] == pytest.approx(250.0, abs=1e-6)
+    assert row["straight_m"] == pytest.approx(math.hypot(150, 100), abs=1e-6)
+
+
+def test_offsets_from_the_street_are_added_at_both_ends(grid):
+    result = walking_distances(grid, point(50, -10), targets(stop=(230, 107)))
+    # 10 m to the street, 50 m to (100, 0), 100 m up, 100 m east to (200, 100), 30 m along, 7 m to the stop
+    assert result.at["stop", "distance_m"] == pytest.approx(10 + 50 + 100 + 100 + 30 + 7, abs=1e-6)
+
+
+def test_target_on_the_site_block_is_reached_along_it_not_via_a_corner(grid):
+    result = walking_distances(grid, point(20, 0), targets(kiosk=(70, 4)))
+    assert result.at["kiosk", "distance_m"] == pytest.approx(50 + 4, abs=1e-6)
+
+
+def test_result_is_indexed_like_the_targets_with_the_contract_columns(grid):
+    frame = targets(a=(0, 0), b=(300, 300), c=(100, 250))
+    result = walking_distances(grid, point(50, 0), frame)
+    assert list(result.columns) == ["distance_m", "straight_m", "method", "route"]
+    assert list(result.index) == ["a", "b", "c"]
+    np.testing.assert_allclose(result["distance_m"], [50, 550, 300], atol=1e-6)
+
+
+def test_polygon_site_distances_start_where_the_street_leaves_it(grid):
+    site = shapely.Polygon([lonlat(220, -20), lonlat(260, -20), lonlat(260, 20), lonlat(220, 20)])
+    result = walking_distances(grid, site, targets(west=(0, 50), north=(300, 100), inside=(240, 0)))
+    assert result.at["west", "distance_m"] == pytest.approx(220 + 50, abs=1e-6)
+    assert result.at["north", "distance_m"] == pytest.approx(40 + 100, abs=1e-6)
+    assert result.at["inside", "distance_m"] == 0.0
+    assert result.at["inside", "route"] is None
+
+
+def test_polygon_site_holding_whole_segments(grid):
+    site = shapely.Polygon([lonlat(-10, -10), lonlat(110, -10), lonlat(110, 10), lonlat(-10, 10)])
+    result = walking_distances(grid, site, targets(east=(200, 0), north=(0, 300), beside=(50, 30)))
+    # the streets leave the site at x = 110 and y = 10
+    assert result.at["east", "distance_m"] == pytest.approx(90, abs=1e-6)
+    assert result.at["north", "distance_m"] == pytest.approx(290, abs=1e-6)
+    # reached from the street the site holds: 30 m off it
+    assert result.at["beside", "distance_m"] == pytest.approx(30, abs=1e-6)
+    assert result.at["beside", "straight_m"] == pytest.approx(20, abs=1e-6)
+
+
+def test_line_site_along_a_street(grid):
+    site = shapely.LineString([lonlat(100, 120), lonlat(100, 180)])  # on the street x=100
+    result = walking_distances(grid, site, targets(south=(100, 0), east=(200, 150)))
+    assert result.at["south", "distance_m"] == pytest.approx(120, abs=1e-3)
+    assert result.at["east", "distance_m"] == pytest.approx(20 + 100 + 50, abs=1e-3)
+
+
+def test_disconnected_target_falls_back_to_straight_line_times_detour(grid_with_island):
+    result = walking_distances(grid_with_island, point(250, 0), targets(island=(650, 10), grid=(300, 0)))
+    island = result.loc["island"]
+    assert island["method"] == "straight-line×1.3"
+    assert island["straight_m"] == pytest.approx(math.hypot(400, 10), abs=1e-6)
+    assert island["distance_m"] == pytest.approx(1.3 * math.hypot(400, 10), abs=1e-6)
+    assert island["route"] is None
+    assert result.at["grid", "method"] == "network"
+    assert result.attrs["notes"] == {"target on streets not connected to the site's": 1}
+
+
+def test_target_far_from_any_street_falls_back_with_the_given_factor(grid):
+    result = walking_distances(grid, point(50, 0), targets(far=(50, -450)), detour_factor=1.5)
+    assert result.at["far", "method"] == fallback_method(1.5) == "straight-line×1.5"
+    assert result.at["far", "distance_m"] == pytest.approx(1.5 * 450, abs=1e-6)
+    assert "target more than 300 m from any street" in result.attrs["notes"]
+
+
+def test_site_far_from_any_street_falls_back_for_every_target(grid):
+    result = walking_distances(grid, point(-500, 0), targets(a=(0, 0), b=(0, 100)))
+    assert (result["method"] == "straight-line×1.3").all()
+    np.testing.assert_allclose(result["distance_m"], 1.3 * np.array([500, math.hypot(500, 100)]), atol=1e-6)
+
+
+def test_no_network_falls_back_and_uses_the_given_metric_crs():
+    result = walking_distances(None, point(0, 0), targets(a=(300, 400)), metric_crs=UTM)
+    assert result.at["a", "method"] == "straight-line×1.3"
+    assert result.at["a", "distance_m"] == pytest.approx(650.0, abs=1e-6)
+    assert result.attrs["notes"] == {"no street network loaded": 1}
+
+
+def test_without_fallback_unreachable_targets_are_infinite(grid_with_island):
+    result = walking_distances(grid_with_island, point(50, 0), targets(island=(650, 0)), detour_factor=None)
+    assert result.at["island", "method"] == "unreachable"
+    assert np.isinf(result.at["island", "distance_m"])
+
+
+def test_max_distance_leaves_farther_targets_infinite_by_network(grid):
+    result = walking_distances(grid, point(50, 0), targets(near=(100, 80), far=(300, 300)), max_distance_m=200)
+    assert result.at["near", "distance_m"] == pytest.approx(130, abs=1e-6)
+    assert np.isinf(result.at["far", "distance_m"])
+    assert result.at["far", "method"] == "network"
+    assert result.at["far", "route"] is None
+
+
+def test_routes_start_at_the_site_follow_the_streets_and_end_at_the_target(grid):
+    result = walking_distances(grid, point(50, -10), targets(t=(230, 107)))
+    route = result.at["t", "route"]
+    assert isinstance(route, shapely.LineString)
+    xy = grid_xy(route)
+    np.testing.assert_allclose(xy[0], [50, -10], atol=1e-3)
+    np.testing.assert_allclose(xy[-1], [230, 107], atol=1e-3)
+    np.testing.assert_allclose(xy[1:-1], [[50, 0], [100, 0], [100, 100], [200, 100], [230, 100]], atol=1e-3)
+    length = shapely.length(grid.to_metric(route))
+    assert length == pytest.approx(result.at["t", "distance_m"], abs=1e-3)
+
+
+def test_routes_from_a_polygon_start_on_its_outline(grid):
+    site = shapely.Polygon([lonlat(220, -20), lonlat(260, -20), lonlat(260, 20), lonlat(220, 20)])
+    result = walking_distances(grid, site, targets(t=(0, 50)))
+    route = result.at["t", "route"]
+    np.testing.assert_allclose(grid_xy(route)[0], [220, 0], atol=1e-3)
+    assert shapely.length(grid.to_metric(route)) == pytest.approx(270, abs=1e-3)
+
+
+def test_routes_can_be_skipped(grid):
+    result = walking_distances(grid, point(50, 0), targets(a=(300, 0)), with_routes=False)
+    assert result.at["a", "route"] is None
+    assert result.at["a", "distance_m"] == pytest.approx(250, abs=1e-6)
+
+
+def test_line_and_polygon_targets_are_reached_at_their_nearest_point(grid):
+    frame = gpd.GeoDataFrame(
+        {"name": ["park"]},
+        geometry=[shapely.Polygon([lonlat(210, 210), lonlat(290, 210), lonlat(290, 290), lonlat(210, 290)])],
+        index=["park"], crs=4326,
+    )
+    result = walking_distances(grid, point(50, 0), frame)
+    # nearest park corner (210, 210): 50 + 100 + 200 to (200, 200), 10 along, 10 in
+    assert result.at["park", "distance_m"] == pytest.approx(50 + 100 + 200 + 10 + 10, abs=1e-3)
+
+
+def test_empty_targets_give_an_empty_frame(grid):
+    empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs=4326)
+    result = walking_distances(grid, point(50, 0), empty)
+    assert result.empty
+    assert list(result.columns) == ["distance_m", "straight_m", "method", "route"]
+
+
+def test_targets_without_geometry_are_unreachable(grid):
+    frame = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[None, point(100, 0)], index=["a", "b"], crs=4326)
+    result = walking_distances(grid, point(50, 0), frame)
+    assert np.isinf(result.at["a", "distance_m"])
+    assert result.at["a", "method"] == "unreachable"
+    assert result.at["b", "distance_m"] == pytest.approx(50, abs=1e-6)
+
+
+def test_targets_in_another_crs_are_reprojected(grid):
+    frame = targets(a=(200, 100)).to_crs(UTM)
+    result = walking_distances(grid, point(50, 0), frame)
+    assert result.at["a", "distance_m"] == pytest.approx(250, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "site, message",
+    [
+        (shapely.Polygon(), "empty"),
+        (shapely.Point(float("nan"), 38.9), "non-finite"),
+        (shapely.Point(4310000.0, 540000.0), "degrees"),
+        ("POINT (121.6 38.9)", "shapely geometry"),
+        (shapely.GeometryCollection([shapely.Point(121.62, 38.91)]), "GeometryCollection"),
+    ],
+)
+def test_bad_sites_are_rejected(grid, site, message):
+    with pytest.raises(InvalidGeometryError, match=message):
+        walking_distances(grid, site, targets(a=(0, 0)))
+
+
+def test_bad_detour_factor_is_rejected(grid):
+    with pytest.raises(InvalidGeometryError, match="detour_factor"):
+        walking_distances(grid, point(0, 0), targets(a=(0, 0)), detour_factor=0.5)
+
+
+def test_counts_within_thresholds_overall_and_by_kind(grid):
+    frame = targets(a=(100, 0), b=(200, 0), c=(300, 300), d=(0, 100))
+    frame["kind"] = ["culture", "medical", "culture", "medical"]
+    result = walking_distances(grid, point(50, 0), frame)  # 50, 150, 550, 150
+    counts = counts_within(result, [100, 150, 500, 1000])
+    assert counts.tolist() == [1, 3, 3, 4]
+    by_kind = counts_within(result, [150, 600], by=frame["kind"])
+    assert by_kind.loc["culture"].tolist() == [1, 2]
+    assert by_kind.loc["medical"].tolist() == [2, 2]
+
+
+def test_counts_reject_negative_thresholds():
+    with pytest.raises(InvalidGeometryError, match="thresholds"):
+        counts_within(pd.Series([1.0]), [-5])
+
+
+def test_nearest_by_mode(grid):
+    frame = targets(m1=(300, 300), m2=(100, 100), t1=(0, 200), b1=(50, -450))
+    frame["mode"] = ["metro", "metro", "tram", None]
+    result = walking_distances(grid, point(50, 0), frame)
+    nearest = nearest_by(frame, result, "mode")
+    assert sorted(nearest.index) == ["metro", "tram"]
+    assert nearest.at["metro", "target_id"] == "m2"
+    assert nearest.at["metro", "distance_m"] == pytest.approx(150, abs=1e-6)
+    assert nearest.at["tram", "distance_m"] == pytest.approx(250, abs=1e-6)
+    with pytest.raises(InvalidGeometryError, match="no column"):
+        nearest_by(frame, result, "colour")
+
+
+def test_rank_nearest_orders_and_limits(grid):
+    frame = targets(a=(300, 300), b=(100, 100), c=(0, 0))
+    result = walking_distances(grid, point(50, 0), frame)
+    ranked = rank_nearest(frame, result, 2)
+    assert ranked.index.tolist() == ["c", "b"]
+
+
+def test_isochrone_contains_the_origin_and_grows_with_minutes(grid):
+    areas = []
+    for minutes in (1, 2, 4):
+        polygon, info = isochrone(grid, *lonlat(50, 0), minutes)
+        assert info["method"] == "network"
+        assert polygon.geom_type == "Polygon"
+        assert polygon.contains(point(50, 0))
+        areas.append(info["area_m2"])
+    assert areas[0] < areas[1] < areas[2]
+
+
+def test_isochrone_of_half_a_minute_is_a_band_along_one_street(grid):
+    """37.5 m each way from mid-block: a 75 m piece of street buffered by 35 m (16-gon ends)."""
+    polygon, info = isochrone(grid, *lonlat(50, 0), 0.5)
+    assert info["distance_m"] == pytest.approx(37.5)
+    end_caps = 8 * 35**2 * math.sin(math.pi / 8)  # regular 16-gon of radius 35
+    assert info["area_m2"] == pytest.approx(75 * 70 + end_caps, rel=1e-3)
+    assert polygon.contains(point(50, 30))
+    assert polygon.contains(point(-20, 0))  # 12.5 m along the street to x=12.5, then the 35 m band
+    assert not polygon.contains(point(-25, 0))
+    assert not polygon.contains(point(50, 40))
+
+
+def test_isochrone_fills_blocks_ringed_by_reachable_streets(grid):
+    polygon, info = isochrone(grid, *lonlat(50, 0), 8)  # 600 m reaches every street of the grid
+    assert info["reached_nodes"] == 16
+    assert polygon.contains(point(150, 150))  # a block centre, 50 m from every street
+    assert len(polygon.interiors) == 0
+    assert info["area_m2"] == pytest.approx(370 * 370 - (4 - math.pi) * 35**2, rel=0.01)
+
+
+def test_isochrone_speed_is_a_parameter(grid):
+    _, slow = isochrone(grid, *lonlat(50, 0), 2, speed_m_per_min=1000 / 15)
+    _, fast = isochrone(grid, *lonlat(50, 0), 2)
+    assert slow["distance_m"] == pytest.approx(133.333, abs=1e-3)
+    assert slow["area_m2"] < fast["area_m2"]
+
+
+def test_isochrone_off_the_network_is_a_straight_line_circle(grid):
+    polygon, info = isochrone(grid, *lonlat(-800, 0), 10)
+    assert info["method"] == "straight-line÷1.3 circle"
+    assert info["warnings"]
+    radius = 750 / 1.3
+    assert info["area_m2"] == pytest.approx(math.pi * radius**2, rel=0.005)
+    assert polygon.contains(point(-800, 0))
+
+
+def test_isochrone_without_network():
+    polygon, info = isochrone(None, 121.62, 38.91, 5)
+    assert info["method"] == "straight-line÷1.3 circle"
+    assert polygon.contains(shapely.Point(121.62, 38.91))
+
+
+@pytest.mark.parametrize(
+    "lon, lat, minutes, message",
+    [(121.62, 38.91, 0, "minutes"), (121.62, 38.91, float("nan"), "minutes"), (float("inf"), 38.9, 5, "lon"),
+     (400.0, 38.9, 5, "degrees")],
+)
+def test_isochrone_rejects_bad_input(grid, lon, lat, minutes, message):
+    with pytest.raises(InvalidGeometryError, match=message):
+        isochrone(grid, lon, lat, minutes)
+
+
+coordinate = st.floats(min_value=-40, max_value=340, allow_nan=False)
+
+
+@given(sx=coordinate, sy=coordinate, tx=coordinate, ty=coordinate)
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_walks_are_symmetric_no_shorter_than_straight_and_drawn_to_length(grid, sx, sy, tx, ty):
+    there = walking_distances(grid, point(sx, sy), targets(t=(tx, ty))).loc["t"]
+    back = walking_distances(grid, point(tx, ty), targets(s=(sx, sy))).loc["s"]
+    assert there["method"] == back["method"] == "network"
+    assert there["distance_m"] == pytest.approx(back["distance_m"], abs=1e-6)
+    assert there["distance_m"] >= there["straight_m"] - 1e-6
+    if there["distance_m"] > 0.01:
+        route = grid_xy(there["route"])
+        np.testing.assert_allclose(route[0], [sx, sy], atol=1e-3)
+        np.testing.assert_allclose(route[-1], [tx, ty], atol=1e-3)
+        assert shapely.length(grid.to_metric(there["route"])) == pytest.approx(there["distance_m"], abs=1e-3)
