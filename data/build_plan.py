@@ -680,10 +680,12 @@ def build_night_economy(base: Base, circles: dict[str, dict[str, Any]],
     beach_centre = nearest_on(base.south_shore, fujia)
     beach = base.south_shore.intersection(beach_centre.buffer(300))
     add("ne-fujiazhuang-seaside", "付家庄滨海区域", "Fujiazhuang seaside",
-        single(beach.buffer(200).intersection(base.boundary)), carrier_type="滨海区域", ruleset="none",
+        single(min((beach.buffer(d, single_sided=True) for d in (250.0, -250.0)), key=fujia.distance)),
+        carrier_type="滨海区域", ruleset="none",
         zone_kind="area",
         method="GSHHG shore within 300 m of the shore point nearest 付家庄 (付家庄医院, 惠君庭 华泰街 app points, "
-               "facts §23, BD-09→WGS84), grown 200 m inland and clipped to the district (the beach runs E–W, "
+               "facts §23, BD-09→WGS84), grown 250 m inland on the land side only; the GSHHG shore lies ~200 m "
+               "outside the district outline here, so the area is not clipped to the district (the beach runs E–W, "
                f"450–550 m, facts §23). {NOT_SURVEYED}", accuracy_m=300.0, geometry_known=False,
         facts="夜经济落地载体 (seed 000 二(一)); 傅家庄浴场: sand 2.6万 m², shoreline 450 m, E–W (facts §23; SCMP: "
               "550 m); park 40 ha (facts §23, low)")

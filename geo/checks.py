@@ -1,0 +1,511 @@
+"""Site checks and the plan audit: measure a site, judge it against a ruleset, place it in the plan.
+
+Pure: the caller (API, CLI) passes the plan's layers, walk network and boundary from the store; nothing here
+reads files. The report is the contract documented in CONTRACTS.md ("Check report").
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from geo import criteria as crit
+from geo.accessibility import walking_distances
+from geo.crs import utm_crs_for
+from geo.errors import CriteriaError, GeoError, InvalidGeometryError
+from geo.measure import measure_geometry
+from geo.site import Site, parse_site
+
+if TYPE_CHECKING:
+    from layers.rulesets import Ruleset
+
+#: plan layers listed in a site's context (those present in the plan)
+PLAN_ELEMENT_LAYERS = ("layout-axis", "layout-bays", "layout-streets", "layout-street-areas", "layout-districts",
+                       "business-circles", "night-economy")
+SUBDISTRICT_LAYER = "subdistricts"
+PROJECTS_LAYER = "key-projects"
+STATIONS_LAYER = "transit-stations"
+AXIS_LAYER = "layout-axis"
+COAST_LAYER = "coastline"
+#: zone kind → ruleset applied in the plan audit when a feature does not name one
+AUDIT_RULESETS = {"street": "night-economy-street", "complex": "night-economy-complex"}
+MEASUREMENT_KEYS = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "width_area_m", "area_m2")
+
+
+# ---------------------------------------------------------------------------------------------- metric cache
+_METRIC: dict[tuple[int, str], tuple[weakref.ref, np.ndarray]] = {}
+
+
+def _metric_geometries(frame: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
+    """The frame's geometries in ``crs``, projected once per (frame, crs) while the frame lives."""
+    key = (id(frame), crs.to_wkt())
+    cached = _METRIC.get(key)
+    if cached is not None and cached[0]() is frame:
+        return cached[1]
+    geoms = np.asarray(frame.to_crs(crs).geometry.values, dtype=object) if len(frame) else np.empty(0, object)
+    for stale in [k for k, (ref, _) in _METRIC.items() if ref() is None]:
+        _METRIC.pop(stale, None)
+    _METRIC[key] = (weakref.ref(frame), geoms)
+    return geoms
+
+
+@lru_cache(maxsize=16)
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _to_metric(geometry: shapely.Geometry, crs: CRS) -> shapely.Geometry:
+    transformer = _transformer("EPSG:4326", crs.to_wkt())
+    return shapely.transform(geometry, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+
+
+def _to_wgs84(geometry: shapely.Geometry, crs: CRS) -> shapely.Geometry:
+    transformer = _transformer(crs.to_wkt(), "EPSG:4326")
+    return shapely.transform(geometry, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+
+
+def _name(row: Mapping[str, Any], fid: Any) -> str:
+    name = row.get("name")
+    return str(name) if isinstance(name, str) and name else str(fid)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats → None, numpy scalars → Python, tuples → lists."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- accessibility
+def _target_mask(frame: gpd.GeoDataFrame, layer_id: str, filters: Mapping[str, list[str]]) -> np.ndarray | str:
+    """Which features of a layer are targets; a string says why there are none."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, allowed in filters.items():
+        if column not in frame.columns:
+            return f"layer {layer_id!r} has no field {column!r}"
+        mask &= frame[column].isin(allowed).to_numpy()
+    if not mask.any():
+        wanted = "; ".join(f"{c} in {v}" for c, v in filters.items())
+        return f"layer {layer_id!r} has no feature with {wanted}"
+    return mask
+
+
+def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
+    ids = frame.index.astype(str).to_numpy()
+    if "name" not in frame.columns:
+        return ids
+    names = frame["name"].to_numpy(dtype=object)
+    return np.where([isinstance(n, str) and bool(n) for n in names], names, ids)
+
+
+def _walks(ruleset: Ruleset, site: shapely.Geometry, layers: Mapping[str, gpd.GeoDataFrame], network: Any,
+           parameters: Mapping[str, Any], metric_crs: CRS, stations: bool,
+           warnings: list[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Walking distances for every accessibility criterion and the nearest stations, in one network search.
+
+    Returns the nearest target per (criterion, target key) — or ``{"missing": why}`` — and the nearest
+    stations (with routes) for the context.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    groups: list[tuple[str | None, str | None, str, np.ndarray]] = []  # (criterion, key, layer, row positions)
+    for criterion in ruleset.criteria:
+        for target in criterion.targets:
+            layer_id = crit.target_layer(target, parameters)
+            if layer_id not in layers:
+                if target.layer_parameter:
+                    raise CriteriaError(
+                        f"parameter {target.layer_parameter!r} names layer {layer_id!r}, which is not in this "
+                        f"plan; layers: {', '.join(sorted(layers))}")
+                why: np.ndarray | str = f"layer {layer_id!r} is not in this plan"
+            else:
+                why = _target_mask(layers[layer_id], layer_id, target.filter)
+            if isinstance(why, str):
+                found.setdefault(criterion.id, {})[target.key] = {"missing": why}
+                warnings.append(f"{criterion.id}: no data for {target.key} — {why}")
+                continue
+            groups.append((criterion.id, target.key, layer_id, np.flatnonzero(why)))
+    limit = int(parameters.get("nearest_stations", 3))
+    if stations and limit > 0 and STATIONS_LAYER in layers and len(layers[STATIONS_LAYER]):
+        groups.append((None, None, STATIONS_LAYER, np.arange(len(layers[STATIONS_LAYER]))))
+    if not groups:
+        return found, []
+
+    geometry = np.concatenate([np.asarray(layers[layer].geometry.values[rows], dtype=object)
+                               for _, _, layer, rows in groups])
+    group = np.concatenate([np.full(len(rows), number) for number, (_, _, _, rows) in enumerate(groups)])
+    targets = gpd.GeoDataFrame({"group": group}, geometry=geometry, crs="EPSG:4326")
+    detour = float(parameters["detour_factor"])
+    distances = walking_distances(network, site, targets, detour_factor=detour, metric_crs=metric_crs,
+                                  with_routes=groups[-1][0] is None)
+    distance = distances["distance_m"].to_numpy(dtype=float)
+    straight = distances["straight_m"].to_numpy(dtype=float)
+    method = distances["method"].to_numpy(dtype=object)
+    routes = distances["route"].to_numpy(dtype=object)
+
+    nearest_stations: list[dict[str, Any]] = []
+    offset = 0
+    for cid, key, layer_id, rows in groups:
+        span = slice(offset, offset + len(rows))
+        offset += len(rows)
+        order = np.lexsort((straight[span], distance[span]))
+        frame = layers[layer_id]
+        ids = frame.index.astype(str).to_numpy()[rows]
+        names = _names(frame)[rows]
+        if cid is not None:
+            best = order[0]
+            found.setdefault(cid, {})[key] = {
+                "id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
+                "straight_m": float(straight[span][best]), "method": method[span][best]}
+            continue
+        modes = frame["mode"].to_numpy(dtype=object)[rows] if "mode" in frame.columns else np.full(len(rows), None)
+        chosen = [i for i in order if np.isfinite(distance[span][i])][:limit]
+        for i in chosen:
+            route = routes[span][i]
+            nearest_stations.append({
+                "id": ids[i], "name": names[i], "mode": modes[i],
+                "distance_m": round(float(distance[span][i]), 1), "straight_m": round(float(straight[span][i]), 1),
+                "method": method[span][i],
+                "route": shapely.geometry.mapping(route) if route is not None and not route.is_empty else None,
+            })
+    fallbacks = [f"{cid} → {key} {hit['name']} ({hit['method']})" for cid, targets in found.items()
+                 for key, hit in targets.items() if "missing" not in hit and hit["method"] != "network"]
+    if fallbacks:
+        reasons = "; ".join(distances.attrs.get("notes", {})) or "network not reached"
+        warnings.append(f"walking distances not along the street network for {', '.join(fallbacks)}: {reasons}")
+    return found, nearest_stations
+
+
+# ---------------------------------------------------------------------------------------------- context
+def _hits(frame: gpd.GeoDataFrame, site_m: shapely.Geometry, crs: CRS, within_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the features within ``within_m`` of the site, nearest first, and their distances."""
+    geoms = _metric_geometries(frame, crs)
+    if not len(geoms):
+        return np.empty(0, int), np.empty(0)
+    distance = shapely.distance(geoms, site_m)
+    positions = np.flatnonzero(distance <= within_m)
+    positions = positions[np.argsort(distance[positions], kind="stable")]
+    return positions, distance[positions]
+
+
+def _location(ruleset: Ruleset, site_m: shapely.Geometry, layers: Mapping[str, gpd.GeoDataFrame],
+              metric_crs: CRS) -> dict[str, list[dict[str, Any]] | None]:
+    result: dict[str, list[dict[str, Any]] | None] = {}
+    for criterion in ruleset.criteria:
+        if criterion.kind != "location":
+            continue
+        present = [layer_id for layer_id in criterion.layers if layer_id in layers]
+        if not present:
+            result[criterion.id] = None
+            continue
+        hits = []
+        for layer_id in present:
+            frame = layers[layer_id]
+            positions, _ = _hits(frame, site_m, metric_crs, 0.0)
+            ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+            hits.extend({"layer": layer_id, "id": ids[i], "name": names[i]} for i in positions)
+        result[criterion.id] = hits
+    return result
+
+
+def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype=object) if name in frame.columns else np.full(len(frame), None)
+
+
+def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, layers: Mapping[str, gpd.GeoDataFrame],
+             parameters: Mapping[str, Any], metric_crs: CRS, boundary: shapely.Geometry | None,
+             nearest_stations: list[dict[str, Any]]) -> dict[str, Any]:
+    within_m = float(parameters["context_distance_m"])
+    context: dict[str, Any] = {"context_distance_m": within_m}
+    elements = []
+    for layer_id in PLAN_ELEMENT_LAYERS:
+        if layer_id not in layers:
+            continue
+        frame = layers[layer_id]
+        positions, distances = _hits(frame, site_m, metric_crs, within_m)
+        ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+        elements.extend({"layer": layer_id, "id": ids[i], "name": names[i],
+                         "relation": "intersects" if d == 0 else "nearby", "distance_m": round(float(d), 1)}
+                        for i, d in zip(positions, distances, strict=True))
+    context["plan_elements"] = elements
+
+    context["subdistrict"] = None
+    context["subdistricts"] = []
+    if SUBDISTRICT_LAYER in layers and len(layers[SUBDISTRICT_LAYER]):
+        frame = layers[SUBDISTRICT_LAYER]
+        geoms = _metric_geometries(frame, metric_crs)
+        overlap = np.flatnonzero(shapely.intersects(geoms, site_m))
+        if len(overlap):
+            if site_m.geom_type in ("Polygon", "MultiPolygon"):
+                share = shapely.area(shapely.intersection(geoms[overlap], site_m))
+            elif site_m.geom_type in ("LineString", "MultiLineString"):
+                share = shapely.length(shapely.intersection(geoms[overlap], site_m))
+            else:
+                share = np.ones(len(overlap))
+            ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+            order = overlap[np.argsort(-share, kind="stable")]
+            context["subdistricts"] = [{"id": ids[i], "name": names[i]} for i in order]
+            context["subdistrict"] = context["subdistricts"][0]
+
+    projects = []
+    if PROJECTS_LAYER in layers:
+        frame = layers[PROJECTS_LAYER]
+        positions, distances = _hits(frame, site_m, metric_crs, within_m)
+        ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+        status, element = _column(frame, "status"), _column(frame, "layout_element")
+        projects = [{"id": ids[i], "name": names[i], "status": status[i], "layout_element": element[i],
+                     "distance_m": round(float(d), 1)} for i, d in zip(positions, distances, strict=True)]
+    context["nearby_projects"] = projects
+    context["nearest_stations"] = nearest_stations
+
+    for key, layer_id in (("distance_to_axis_m", AXIS_LAYER), ("distance_to_coast_m", COAST_LAYER)):
+        if layer_id in layers and len(layers[layer_id]):
+            geoms = _metric_geometries(layers[layer_id], metric_crs)
+            context[key] = round(float(shapely.distance(geoms, site_m).min()), 1)
+        else:
+            context[key] = None
+    context["in_district"] = bool(boundary.covers(site)) if boundary is not None and not boundary.is_empty else None
+    return context
+
+
+# ---------------------------------------------------------------------------------------------- check
+def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFrame], network: Any = None,
+              attributes: Mapping[str, Any] | None = None, parameters: Mapping[str, Any] | None = None,
+              boundary: shapely.Geometry | None = None, metric_crs: CRS | str | None = None,
+              map_area: Sequence[float] | None = None, from_text: bool = False,
+              with_context: bool = True) -> dict[str, Any]:
+    """Measure a site, judge it against ``ruleset`` and place it in the plan.
+
+    Parameters
+    ----------
+    site
+        Anything :func:`geo.site.parse_site` accepts (GeoJSON geometry/Feature, bbox, point, shapely), or a
+        :class:`~geo.site.Site` already parsed.
+    ruleset
+        The declared criteria (:class:`layers.rulesets.Ruleset`).
+    layers
+        The plan's layers by id (EPSG:4326), as the store holds them.
+    network
+        The plan's :class:`geo.network.WalkNetwork`, or None (walking distances fall back to straight line ×
+        detour factor, and the report says so).
+    attributes, parameters
+        Supplied by the planner; validated against the ruleset (unknown or mistyped → CriteriaError).
+    boundary, map_area
+        District boundary and plan map area: sites outside are flagged, larger ones rejected.
+    metric_crs
+        CRS for metric work (default: the UTM zone of the site).
+    from_text
+        Attributes and parameters are command-line strings to parse.
+    with_context
+        Include the plan context (skipped by the plan audit).
+
+    Returns
+    -------
+    The report dict (see CONTRACTS.md "Check report"); JSON-safe.
+    """
+    parsed = site if isinstance(site, Site) else parse_site(
+        site, allowed=ruleset.geometry, boundary=boundary, map_area=map_area)
+    if parsed.family not in ruleset.geometry:
+        raise InvalidGeometryError(
+            f"a {parsed.geometry.geom_type} cannot be checked with ruleset {ruleset.id!r}; "
+            f"it needs a {' or '.join(ruleset.geometry)}")
+    given_attributes = crit.coerce_attributes(ruleset, attributes, from_text=from_text)
+    resolved = crit.resolve_parameters(ruleset, parameters, from_text=from_text)
+    warnings = list(parsed.warnings)
+    geometry = parsed.geometry
+    if metric_crs is None:
+        centre = shapely.centroid(geometry)
+        metric_crs = utm_crs_for(centre.x, centre.y)
+    metric_crs = CRS.from_user_input(metric_crs)
+
+    site_m = _to_metric(geometry, metric_crs)
+    crs_name = f"EPSG:{metric_crs.to_epsg()}" if metric_crs.to_epsg() else metric_crs.name
+    values, profile = measure_geometry(site_m, width_m=given_attributes.get("width_m"),
+                                      transect_spacing_m=float(resolved["transect_spacing_m"]), crs_name=crs_name)
+    measurements: dict[str, Any] = {key: (None if pd.isna(values[key]) else round(float(values[key]), 2))
+                                    for key in MEASUREMENT_KEYS}
+    measurements["n_transects"] = None if pd.isna(values["n_transects"]) else int(values["n_transects"])
+    measurements["method"] = values["method"]
+    centre_line = width_profile = None
+    if parsed.family == "polygon" and profile is not None and not profile.centreline.is_empty:
+        centre_line = shapely.geometry.mapping(_to_wgs84(shapely.simplify(profile.centreline, 0.05), metric_crs))
+        width_profile = {
+            "transects": shapely.geometry.mapping(_to_wgs84(shapely.multilinestrings(
+                list(shapely.get_parts(profile.transects))), metric_crs)) if len(profile.transects) else None,
+            "widths_m": [round(float(w), 2) for w in profile.widths],
+        }
+
+    accessibility, stations = _walks(ruleset, geometry, layers, network, resolved, metric_crs, with_context, warnings)
+    location = _location(ruleset, site_m, layers, metric_crs)
+    results = crit.evaluate(ruleset, measurements=measurements, attributes=given_attributes,
+                            parameters=resolved, accessibility=accessibility, location=location)
+    report = {
+        "ruleset": ruleset.id,
+        "ruleset_title": {"zh": ruleset.title.zh, "en": ruleset.title.en},
+        "overall": crit.overall(results),
+        "summary": crit.summary(results),
+        "geometry_type": geometry.geom_type,
+        "crs_metric": crs_name,
+        "measurements": measurements,
+        "centreline": centre_line,
+        "width_profile": width_profile,
+        "criteria": results,
+        "context": (_context(geometry, site_m, layers=layers, parameters=resolved, metric_crs=metric_crs,
+                             boundary=boundary, nearest_stations=stations)
+                    if with_context else None),
+        "warnings": warnings,
+        "attributes": given_attributes,
+        "parameters": resolved,
+        "site": shapely.geometry.mapping(geometry),
+    }
+    return _clean(report)
+
+
+# ---------------------------------------------------------------------------------------------- audit
+def _zone_attributes(ruleset: Ruleset, row: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Ruleset attributes a zone feature holds in its properties (invalid values are reported, not used)."""
+    found: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, spec in ruleset.attributes.items():
+        value = row.get(name)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        try:
+            found[name] = crit.coerce_attribute(name, spec, value, from_text=isinstance(value, str))
+        except CriteriaError as exc:
+            problems.append(str(exc))
+    return found, problems
+
+
+def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset], *,
+               layers: Mapping[str, gpd.GeoDataFrame], network: Any = None,
+               boundary: shapely.Geometry | None = None, metric_crs: CRS | str | None = None,
+               map_area: Sequence[float] | None = None) -> dict[str, Any]:
+    """Run the right ruleset over every zone of the plan.
+
+    Parameters
+    ----------
+    zones
+        ``(layer_id, zone_kind, frame)`` for every layer with a zone kind (street | complex | area).
+    rulesets
+        Available rulesets by id. A feature's ``ruleset`` property picks one (``none`` = not judged); otherwise
+        street zones get ``night-economy-street``, complexes ``night-economy-complex`` and areas none.
+
+    Returns
+    -------
+    ``{"zones": [...], "summary": {...}}``. Each zone: ``id, name, layer, zone_kind, ruleset, length_m,
+    width_mean_m, width_min_m, area_m2, transit, overall, counts, criteria, failed, needs_data, provenance,
+    warnings``. Length and width are given for street zones only (a medial axis of an area or a building
+    footprint is no street length). Zones without a ruleset (areas) report their area and transit access with
+    ``overall`` null. A zone's own properties named like ruleset attributes are used as attributes.
+    ``zone_kind`` is the feature's own where its ruleset says it (a night-economy complex), else the layer's.
+    """
+    transit_ruleset = next((r for r in rulesets.values() if any(c.id == "transit" for c in r.criteria)), None)
+    rows = []
+    for layer_id, zone_kind, frame in zones:
+        for fid, feature in frame.iterrows():
+            wanted = feature.get("ruleset") if "ruleset" in frame.columns else None
+            if not isinstance(wanted, str) or not wanted:
+                wanted = AUDIT_RULESETS.get(zone_kind or "")
+            ruleset = rulesets.get(wanted) if wanted and wanted != "none" else None
+            kind = next((k for k, r in AUDIT_RULESETS.items() if r == wanted), "area" if wanted == "none" else zone_kind)
+            entry: dict[str, Any] = {"id": str(fid), "name": _name(feature, fid), "layer": layer_id,
+                                     "zone_kind": kind, "ruleset": ruleset.id if ruleset else None}
+            used = ruleset or transit_ruleset
+            if used is None:
+                rows.append({**entry, "overall": None, "error": "no ruleset available"})
+                continue
+            attributes, problems = _zone_attributes(used, feature)
+            try:
+                report = run_check(feature.geometry, used, layers=layers, network=network, attributes=attributes,
+                                   boundary=boundary, metric_crs=metric_crs, map_area=map_area,
+                                   with_context=False)
+            except GeoError as exc:
+                rows.append({**entry, "overall": None, "error": str(exc)})
+                continue
+            if _is_placeholder(feature):
+                report = _geometry_unknown(report, used)
+            rows.append({**entry, **_audit_row(report, ruleset), "provenance": _provenance(feature),
+                         "warnings": problems + report["warnings"]})
+    judged = [r for r in rows if r.get("overall")]
+    summary = {status: sum(1 for r in judged if r["overall"] == status) for status in ("pass", "fail", "incomplete")}
+    summary["zones"] = len(rows)
+    summary["not_judged"] = len(rows) - len(judged)
+    return _clean({"zones": rows, "summary": summary})
+
+
+SPATIAL_KINDS = ("measurement", "accessibility", "location")
+
+
+def _is_placeholder(feature: Mapping[str, Any]) -> bool:
+    """A zone whose position or shape is a stand-in (the data says ``placeholder: true``)."""
+    value = feature.get("placeholder")
+    return bool(value) and not (isinstance(value, float) and np.isnan(value))
+
+
+def _geometry_unknown(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
+    """Turn the spatial criteria of a placeholder zone into needs-data: its drawn shape says nothing real."""
+    spatial = {c.id for c in ruleset.criteria if c.kind in SPATIAL_KINDS}
+    criteria = []
+    for result in report["criteria"]:
+        if result["id"] in spatial:
+            result = {**result, "status": crit.NEEDS_DATA, "value": None,
+                      "missing_attribute": "geometry",
+                      "note": "the zone's position and shape are a placeholder in the data (not located); "
+                              "draw or load its surveyed outline to measure this criterion"}
+        criteria.append(result)
+    warning = "placeholder geometry: spatial criteria need a located outline"
+    return {**report, "criteria": criteria, "overall": crit.overall(criteria), "summary": crit.summary(criteria),
+            "warnings": [*report["warnings"], warning]}
+
+
+def _provenance(feature: Mapping[str, Any]) -> dict[str, Any]:
+    """How far to trust a zone's geometry (its own provenance fields)."""
+    return {key: feature.get(key) for key in ("source", "method", "accuracy_m", "schematic") if key in feature}
+
+
+def _audit_row(report: dict[str, Any], ruleset: Ruleset | None) -> dict[str, Any]:
+    m = report["measurements"]
+    by_id = {c["id"]: c for c in report["criteria"]}
+    transit = by_id.get("transit")
+    row = {
+        "length_m": m["length_m"], "width_mean_m": m["width_mean_m"], "width_min_m": m["width_min_m"],
+        "area_m2": m["area_m2"],
+        "transit": None if transit is None else {
+            "status": transit["status"], "value": transit["value"], "threshold": transit["threshold"],
+            "method": transit["method"],
+        },
+    }
+    street_measures = ruleset is not None and any(
+        c.kind == "measurement" and c.measure.startswith(("length", "width")) for c in ruleset.criteria)
+    if not street_measures:
+        # the medial-axis "length" of an area or a building footprint is not a street length: leave it out
+        row.update(length_m=None, width_mean_m=None, width_min_m=None)
+    if ruleset is None:
+        return {**row, "overall": None, "counts": None, "failed": [], "needs_data": []}
+    return {
+        **row,
+        "overall": report["overall"],
+        "counts": report["summary"],
+        "criteria": {c["id"]: c["status"] for c in report["criteria"]},
+        "failed": [c["id"] for c in report["criteria"] if c["status"] == "fail"],
+        "needs_data": [c["id"] for c in report["criteria"] if c["status"] == "needs-data"],
+    }
