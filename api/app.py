@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -20,6 +21,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         current = settings or get_settings()
         store = open_store(current.plan, current.plans_dir)  # a bad catalogue stops start-up here
         _ = store.network  # build the walk network once, before the first request
+        # the plan audit takes a few seconds: compute it in the background (requests wait on its lock)
+        threading.Thread(target=checks.audit, args=(store,), name="plan-audit", daemon=True).start()
         yield
 
     app = FastAPI(
