@@ -1,5 +1,328 @@
-"""Router: maps (being written)."""
+"""Router: interactive map pages (/maps …), chrome-less embeds (/embed …) and their static files (/static …).
 
-from fastapi import APIRouter
+Thin: parse and validate the query (basemap, lang, bbox, layers, download), call a builder in :mod:`maps.builders`,
+return HTML. Bad input is a 4xx with a message saying what to fix.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from api.deps import SettingsDep, StoreDep
+from api.errors import BadRequestError, NotFoundError
+from layers.errors import FeatureNotFoundError
+from maps import builders
+from maps.assets import STATIC_DIR
+from maps.basemaps import BASEMAPS, available_basemaps
+from maps.builders import PageOptions
+
+router = APIRouter(tags=["maps"])
+
+LANGS = ("zh", "en")
+#: online tile hosts a page may load from when the planner chose that basemap (Content-Security-Policy)
+TILE_HOSTS = {
+    "none": "",
+    "osm": " https://tile.openstreetmap.org",
+    "amap": " https://*.is.autonavi.com",
+    "tianditu": " https://*.tianditu.gov.cn",
+}
+
+BasemapQ = Annotated[str, Query(description="none (offline, default) | osm | amap (GCJ-02) | tianditu (needs a key)")]
+LangQ = Annotated[str, Query(description="zh | en")]
+BboxQ = Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat (EPSG:4326)")]
+LayersQ = Annotated[str | None, Query(description="comma-separated layer ids; default: all layers")]
+DownloadQ = Annotated[str | None, Query(description="1 = a standalone HTML file (everything inlined)")]
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+def parse_basemap(value: str, tianditu_key: str | None) -> str:
+    value = value.strip().lower()
+    offered = ", ".join(b.id for b in available_basemaps(tianditu_key))
+    if value not in BASEMAPS:
+        raise BadRequestError(f"unknown basemap {value!r}; use one of: {offered}")
+    if BASEMAPS[value].needs_key and not tianditu_key:
+        raise BadRequestError(
+            f"basemap {value!r} needs a Tianditu key, and this server has none (set PLANMAP_TIANDITU_KEY); "
+            f"use one of: {offered}")
+    return value
+
+
+def parse_lang(value: str) -> str:
+    value = value.strip().lower()
+    if value not in LANGS:
+        raise BadRequestError(f"unknown lang {value!r}; use zh or en")
+    return value
+
+
+def parse_bbox(value: str | None, map_area: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """``min_lon,min_lat,max_lon,max_lat`` in EPSG:4326, overlapping the plan's map area."""
+    if value is None or value.strip() == "":
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise BadRequestError(f"bbox must be four numbers min_lon,min_lat,max_lon,max_lat; got {value!r}")
+    try:
+        x0, y0, x1, y1 = (float(p) for p in parts)
+    except ValueError:
+        raise BadRequestError(f"bbox must be four numbers min_lon,min_lat,max_lon,max_lat; got {value!r}") from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise BadRequestError("bbox values must be finite numbers")
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise BadRequestError(
+            f"bbox {value!r} is not min_lon,min_lat,max_lon,max_lat with min < max within ±180/±90 "
+            "(longitude first)")
+    a0, b0, a1, b1 = map_area
+    if x1 < a0 or x0 > a1 or y1 < b0 or y0 > b1:
+        raise BadRequestError(
+            f"bbox {value!r} does not overlap the plan's map area {a0},{b0},{a1},{b1}")
+    return (x0, y0, x1, y1)
+
+
+def parse_layers(value: str | None, store) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    ids = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    if not ids:
+        raise BadRequestError("layers is empty; give comma-separated layer ids or leave it out for all layers")
+    for layer_id in ids:
+        store.spec(layer_id)  # LayerNotFoundError → 404 naming the known layers
+    return ids
+
+
+def parse_download(value: str | None) -> bool:
+    if value is None:
+        return False
+    flag = value.strip().lower()
+    if flag in ("1", "true", "yes"):
+        return True
+    if flag in ("", "0", "false", "no"):
+        return False
+    raise BadRequestError(f"download must be 1 or 0; got {value!r}")
+
+
+@lru_cache(maxsize=1)
+def static_files() -> dict[str, bytes]:
+    """Every file under maps/static (≈ 0.3 MB), read once: inlined into standalone downloads."""
+    return {p.relative_to(STATIC_DIR).as_posix(): p.read_bytes()
+            for p in sorted(STATIC_DIR.rglob("*")) if p.is_file()}
+
+
+def _base_url(request: Request, settings) -> str:
+    return settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
+
+
+def _options(request: Request, settings, store, *, basemap: str, lang: str, bbox: str | None,
+             layers: str | None, download: bool, embed_path: str, page_path: str) -> PageOptions:
+    basemap = parse_basemap(basemap, settings.tianditu_key)
+    lang = parse_lang(lang)
+    box = parse_bbox(bbox, store.plan.map_area)
+    layer_ids = parse_layers(layers, store)
+    root = settings.public_url.rstrip("/")
+    base = _base_url(request, settings)
+    kept = {k: v for k, v in (("layers", layers), ("bbox", bbox), ("lang", lang if lang != "zh" else None))
+            if v}
+
+    def with_query(path: str, **extra: str) -> str:
+        query = urlencode({**kept, **extra})
+        return f"{path}?{query}" if query else path
+
+    links = {b.id: with_query(f"{root}{page_path}", basemap=b.id) for b in available_basemaps(settings.tianditu_key)}
+    return PageOptions(
+        basemap=basemap, lang=lang, bbox=box, layer_ids=layer_ids,
+        static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed", api_url=f"{root}/api",
+        tianditu_key=settings.tianditu_key, assets=static_files() if download else None,
+        basemap_links=links,
+        snippet_src=with_query(f"{base}{embed_path}", **({"basemap": basemap} if basemap != "none" else {})),
+        download_href=with_query(f"{root}{page_path}", download="1",
+                                 **({"basemap": basemap} if basemap != "none" else {})),
+    )
+
+
+def _page(html: str, *, basemap: str, download: bool, filename: str) -> HTMLResponse:
+    tiles = TILE_HOSTS.get(basemap, "")
+    csp = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+           f"img-src 'self' data: blob:{tiles}; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+           "base-uri 'none'")
+    headers = {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"}
+    if download:
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[:120] or "map"
+        headers["Content-Disposition"] = f'attachment; filename="{safe}.html"'
+    return HTMLResponse(html, headers=headers)
+
+
+def _zone_or_404(store, zone_id: str) -> None:
+    try:
+        builders.find_zone(store, zone_id)
+    except FeatureNotFoundError:
+        layers = ", ".join(s.id for s in builders.zone_specs(store)) or "none in this plan"
+        raise NotFoundError(
+            f"no zone {zone_id!r}; zones are features of the layers with zone_kind ({layers}); see /maps") from None
+
+
+def _project_or_404(store, project_id: str) -> None:
+    if not any(s.id == builders.PROJECT_LAYER for s in store.specs):
+        raise NotFoundError(f"no project {project_id!r}: this plan has no {builders.PROJECT_LAYER!r} layer")
+    try:
+        builders.find_project(store, project_id)
+    except FeatureNotFoundError:
+        raise NotFoundError(
+            f"no project {project_id!r} in layer {builders.PROJECT_LAYER!r}; see /maps for the list") from None
+
+
+def zone_audit(store, zone_id: str) -> tuple[dict | None, str | None]:
+    """The zone's row of the plan audit (``GET /api/checks/plan``, computed once per store), or None and why."""
+    try:
+        from api.routers.checks import audit  # the checks helper's cached plan audit
+    except ImportError:
+        return None, None
+    try:
+        result = audit(store)
+    except Exception as exc:  # noqa: BLE001 - the map still shows the zone; the panel says why there is no audit
+        return None, f"{type(exc).__name__}: {exc}"
+    for entry in result.get("zones") or []:
+        if str(entry.get("id")) == zone_id:
+            return entry, None
+    return None, None
+
+
+# ---------------------------------------------------------------------------------------------- static
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> Response:
+    """The map pages' JS, CSS and images (vendored Leaflet and plugins, the planmap runtime)."""
+    target = (STATIC_DIR / path).resolve()
+    if not target.is_file() or STATIC_DIR not in target.parents:
+        raise NotFoundError(f"no static file {path!r}")
+    return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
+
+
+# ---------------------------------------------------------------------------------------------- pages
+@router.get("/maps", response_class=HTMLResponse, summary="Index of the maps (Chinese, English second)")
+def maps_index(request: Request, settings: SettingsDep, store: StoreDep) -> HTMLResponse:
+    root = settings.public_url.rstrip("/")
+    opts = PageOptions(static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed",
+                       tianditu_key=settings.tianditu_key)
+    return _page(builders.build_index(store, opts), basemap="none", download=False, filename="maps")
+
+
+@router.get("/maps/overview", response_class=HTMLResponse, summary="The whole plan on one map")
+def overview(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+             lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+             download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path="/embed/map", page_path="/maps/overview")
+    return _page(builders.build_overview(store, opts), basemap=opts.basemap, download=is_download,
+                 filename=f"{store.plan_id}-overview")
+
+
+@router.get("/maps/overview/download", response_class=HTMLResponse, summary="The overview as one HTML file")
+def overview_download(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+                      lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None) -> HTMLResponse:
+    return overview(request, settings, store, basemap, lang, bbox, layers, "1")
+
+
+@router.get("/maps/zones/{zone_id}", response_class=HTMLResponse, summary="One zone with context and audit")
+def zone(zone_id: str, request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+         lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+         download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    _zone_or_404(store, zone_id)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path=f"/embed/zones/{quote(zone_id, safe='')}",
+                    page_path=f"/maps/zones/{quote(zone_id, safe='')}")
+    audit, reason = zone_audit(store, zone_id)
+    html = builders.build_zone_map(store, zone_id, opts, audit=audit, audit_reason=reason)
+    return _page(html, basemap=opts.basemap, download=is_download, filename=f"{store.plan_id}-zone-{zone_id}")
+
+
+@router.get("/maps/zones/{zone_id}/download", response_class=HTMLResponse, summary="A zone map as one HTML file")
+def zone_download(zone_id: str, request: Request, settings: SettingsDep, store: StoreDep,
+                  basemap: BasemapQ = "none", lang: LangQ = "zh", bbox: BboxQ = None,
+                  layers: LayersQ = None) -> HTMLResponse:
+    return zone(zone_id, request, settings, store, basemap, lang, bbox, layers, "1")
+
+
+@router.get("/maps/projects/{project_id}", response_class=HTMLResponse, summary="One key project with context")
+def project(project_id: str, request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+            lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+            download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    _project_or_404(store, project_id)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path=f"/embed/projects/{quote(project_id, safe='')}",
+                    page_path=f"/maps/projects/{quote(project_id, safe='')}")
+    html = builders.build_project_map(store, project_id, opts)
+    return _page(html, basemap=opts.basemap, download=is_download,
+                 filename=f"{store.plan_id}-project-{project_id}")
+
+
+@router.get("/maps/projects/{project_id}/download", response_class=HTMLResponse,
+            summary="A project map as one HTML file")
+def project_download(project_id: str, request: Request, settings: SettingsDep, store: StoreDep,
+                     basemap: BasemapQ = "none", lang: LangQ = "zh", bbox: BboxQ = None,
+                     layers: LayersQ = None) -> HTMLResponse:
+    return project(project_id, request, settings, store, basemap, lang, bbox, layers, "1")
+
+
+@router.get("/maps/check", response_class=HTMLResponse, summary="Draw a site and check it against a ruleset")
+def check(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+          lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+          download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path="/embed/map", page_path="/maps/check")
+    return _page(builders.build_check_map(store, opts), basemap=opts.basemap, download=is_download,
+                 filename=f"{store.plan_id}-check")
+
+
+# ---------------------------------------------------------------------------------------------- embeds
+@router.get("/embed/map", response_class=HTMLResponse, summary="Chrome-less map of chosen layers (for an iframe)")
+def embed_map(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+              lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+              download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path="/embed/map", page_path="/embed/map")
+    return _page(builders.build_embed(store, opts), basemap=opts.basemap, download=is_download,
+                 filename=f"{store.plan_id}-map")
+
+
+@router.get("/embed/overview", response_class=HTMLResponse, include_in_schema=False)
+def embed_overview(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+                   lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+                   download: DownloadQ = None) -> HTMLResponse:
+    return embed_map(request, settings, store, basemap, lang, bbox, layers, download)
+
+
+@router.get("/embed/zones/{zone_id}", response_class=HTMLResponse, summary="Chrome-less zone map")
+def embed_zone(zone_id: str, request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+               lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+               download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    _zone_or_404(store, zone_id)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path=f"/embed/zones/{quote(zone_id, safe='')}",
+                    page_path=f"/embed/zones/{quote(zone_id, safe='')}")
+    return _page(builders.build_embed(store, opts, zone_id=zone_id), basemap=opts.basemap, download=is_download,
+                 filename=f"{store.plan_id}-zone-{zone_id}")
+
+
+@router.get("/embed/projects/{project_id}", response_class=HTMLResponse, summary="Chrome-less project map")
+def embed_project(project_id: str, request: Request, settings: SettingsDep, store: StoreDep,
+                  basemap: BasemapQ = "none", lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+                  download: DownloadQ = None) -> HTMLResponse:
+    is_download = parse_download(download)
+    _project_or_404(store, project_id)
+    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
+                    download=is_download, embed_path=f"/embed/projects/{quote(project_id, safe='')}",
+                    page_path=f"/embed/projects/{quote(project_id, safe='')}")
+    return _page(builders.build_embed(store, opts, project_id=project_id), basemap=opts.basemap,
+                 download=is_download, filename=f"{store.plan_id}-project-{project_id}")
+

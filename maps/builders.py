@@ -1,0 +1,675 @@
+"""Map page builders: loaded plan data in, one HTML page out. No file or network I/O here.
+
+Every page is built from the catalogue (``store.specs``): a new layer appears on every map, in its group, with its
+style, legend entry, tooltip and popup, without changes here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import numpy as np
+import shapely
+from branca.element import Figure
+from folium.plugins import Draw, GroupedLayerControl
+
+from geo.crs import wgs84_to_gcj02
+from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
+from maps import templates
+from maps.assets import inline_tags, link_tags, localise_assets
+from maps.basemaps import BASEMAPS, Basemap, available_basemaps, tile_layers
+from maps.data import Datum, LayerPayload, geometry_kind, layer_payload, shift_bounds, zoom_for_bounds
+from maps.elements import BasemapControl, CheckTool, LayerData, Legend, PageSetup, PlanLayer
+
+PROJECT_LAYER = "key-projects"
+ZONE_KIND_LABEL = {"street": ("街道型", "street"), "complex": ("综合体", "complex"), "area": ("片区型", "area")}
+STATUS_LABEL = {"pass": ("符合", "pass"), "fail": ("不符合", "fail"), "needs-data": ("需补充数据", "needs data"),
+                "manual": ("人工判定", "manual"), "incomplete": ("待补充", "incomplete")}
+#: attributes a planner can type on the check map when the rulesets do not declare their own
+DEFAULT_ATTRIBUTES = (
+    ("floor_area_m2", "number", "建筑面积（m²）", "Floor area (m²)"),
+    ("merchants", "integer", "商户数", "Merchants"),
+    ("formats", "array", "业态（逗号分隔）", "Formats (comma separated)"),
+)
+QUIET_LAND = {"color": "#cfc6b4", "weight": 1, "opacity": 1, "fill_color": "#fffdf8", "fill_opacity": 1,
+              "dash_array": None}
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How a page is built; the API fills it from the request and the settings.
+
+    ``assets`` given (path → bytes of the files under ``maps/static``) makes a standalone page: every script,
+    stylesheet and image inlined, no links back to the service.
+    """
+
+    basemap: str = "none"
+    lang: str = "zh"
+    bbox: tuple[float, float, float, float] | None = None
+    layer_ids: tuple[str, ...] | None = None
+    static_url: str = "/static"
+    maps_url: str = "/maps"
+    embed_url: str = "/embed"
+    api_url: str = "/api"
+    tianditu_key: str | None = None
+    assets: Mapping[str, bytes] | None = None
+    basemap_links: Mapping[str, str] = field(default_factory=dict)
+    snippet_src: str | None = None
+    download_href: str | None = None
+
+    @property
+    def standalone(self) -> bool:
+        return self.assets is not None
+
+    def t(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+
+@dataclass
+class _Built:
+    map: folium.Map
+    layers: dict[str, PlanLayer]
+    datum: Datum
+    zoom: int
+    title: str
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def layer_title(spec: LayerSpec, lang: str) -> str:
+    return spec.title.en if lang == "en" else spec.title.zh
+
+
+def group_title(group: str, lang: str) -> str:
+    return GROUP_EN.get(group, group) if lang == "en" else group
+
+
+def field_title(spec: LayerSpec, name: str, lang: str) -> str:
+    f = spec.fields.get(name)
+    if f is None:
+        return name
+    return (f.title_en or f.title_zh or name) if lang == "en" else (f.title_zh or f.title_en or name)
+
+
+def _attribution(spec: LayerSpec) -> str | None:
+    """The layer's attribution as escaped HTML text; OSM-derived layers always credit OpenStreetMap."""
+    prov = spec.provenance
+    text = prov.attribution
+    if not text and ("openstreetmap" in prov.source.lower() or "odbl" in prov.licence.lower()):
+        text = "© OpenStreetMap contributors"
+    return html.escape(text) if text else None
+
+
+def _link_for(spec: LayerSpec, opts: PageOptions) -> tuple[str | None, str | None]:
+    if opts.standalone:
+        return None, None
+    if spec.id == PROJECT_LAYER:
+        return f"{opts.maps_url}/projects/", opts.t("打开项目地图", "Open project map")
+    if spec.zone_kind:
+        return f"{opts.maps_url}/zones/", opts.t("打开区域地图", "Open zone map")
+    return None, None
+
+
+def layer_config(spec: LayerSpec, payload: LayerPayload, opts: PageOptions, **overrides: Any) -> dict[str, Any]:
+    """What ``planmap.geojson`` needs to draw a layer (all of it JSON, escaped when written into the page)."""
+    skip = {"id", "name", "geometry"}
+    fields = [[name, field_title(spec, name, opts.lang)] for name in spec.fields if name not in skip]
+    link, link_label = _link_for(spec, opts)
+    config = {
+        "id": spec.id,
+        "title": layer_title(spec, opts.lang),
+        "kind": payload.kind,
+        "schematic": spec.schematic,
+        "style": spec.style.model_dump(),
+        "fields": fields,
+        "common": payload.common,
+        "attribution": _attribution(spec),
+        "interactive": True,
+        "link": link,
+        "link_label": link_label,
+    }
+    config.update(overrides)
+    return config
+
+
+def _legend_entries(specs: Sequence[LayerSpec], store: Any, opts: PageOptions) -> list[dict[str, Any]]:
+    entries = []
+    for spec in specs:
+        kind = geometry_kind(spec, store.layer(spec.id))
+        style = spec.style
+
+        def css(colour: str | None, *, _style=style, _kind=kind) -> str:
+            stroke = colour or _style.color
+            fill = _style.fill_color or stroke
+            if colour and (_kind == "polygon" or not _style.fill_color):
+                fill = colour
+            if _kind == "line":
+                dash = "dashed" if _style.dash_array else "solid"
+                return f"border-top-color:{stroke};border-top-style:{dash}"
+            opacity = max(_style.fill_opacity, 0.75) if _kind == "point" else max(_style.fill_opacity, 0.15)
+            rgba = _with_alpha(fill, opacity)
+            dash = "dashed" if _style.dash_array else "solid"
+            return f"border-color:{stroke};border-style:{dash};background:{rgba}"
+
+        items = []
+        if style.category_field and style.categories:
+            present = set()
+            frame = store.layer(spec.id)
+            if style.category_field in frame.columns:
+                present = {str(v) for v in frame[style.category_field].dropna().unique()}
+            for value, colour in style.categories.items():
+                if present and value not in present:
+                    continue
+                items.append({"label": value, "css": css(colour)})
+        categorised = bool(items)
+        if not items:
+            items.append({"label": layer_title(spec, opts.lang), "css": css(None)})
+        entries.append({"id": spec.id, "title": layer_title(spec, opts.lang), "schematic": spec.schematic,
+                        "kind": kind, "swatches": items, "categorised": categorised})
+    return entries
+
+
+def _with_alpha(colour: str, alpha: float) -> str:
+    value = colour.strip()
+    if value.startswith("#") and len(value) in (4, 7):
+        if len(value) == 4:
+            value = "#" + "".join(c * 2 for c in value[1:])
+        try:
+            r, g, b = (int(value[i:i + 2], 16) for i in (1, 3, 5))
+        except ValueError:
+            return "transparent"
+        return f"rgba({r},{g},{b},{alpha:.2f})"
+    return "transparent"
+
+
+def _mean_area(store: Any, spec: LayerSpec) -> float:
+    frame = store.layer(spec.id)
+    if not len(frame):
+        return 0.0
+    return float(np.mean(shapely.area(frame.geometry.values)))
+
+
+def _draw_order(store: Any, specs: Sequence[LayerSpec]) -> list[LayerSpec]:
+    """Large polygons at the bottom, then smaller polygons, then lines, then points (so everything stays clickable)."""
+    rank = {"polygon": 0, "line": 1, "point": 2}
+
+    def key(spec: LayerSpec) -> tuple[int, float]:
+        kind = geometry_kind(spec, store.layer(spec.id))
+        return rank[kind], -_mean_area(store, spec) if kind == "polygon" else 0.0
+
+    return sorted(specs, key=key)
+
+
+def _bounds_with_margin(bounds: tuple[float, float, float, float], min_half_m: float = 250.0,
+                        factor: float = 0.25) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = bounds
+    lat = (y0 + y1) / 2
+    min_dx = min_half_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.1))
+    min_dy = min_half_m / 110_540.0
+    dx = max((x1 - x0) * factor, min_dx - (x1 - x0) / 2, 0)
+    dy = max((y1 - y0) * factor, min_dy - (y1 - y0) / 2, 0)
+    return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+
+def resolve_basemap(opts: PageOptions) -> Basemap:
+    basemap = BASEMAPS.get(opts.basemap)
+    if basemap is None or (basemap.needs_key and not opts.tianditu_key):
+        offered = ", ".join(b.id for b in available_basemaps(opts.tianditu_key))
+        raise ValueError(f"unknown basemap {opts.basemap!r}; basemaps on offer: {offered}")
+    return basemap
+
+
+def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], frame_bounds: tuple | None,
+              embed: bool, title: str) -> _Built:
+    basemap = resolve_basemap(opts)
+    datum: Datum = basemap.datum
+    bounds = opts.bbox or frame_bounds or _bounds_with_margin(tuple(float(v) for v in store.boundary.bounds),
+                                                              factor=0.03)
+    zoom = zoom_for_bounds(bounds)
+    shown = shift_bounds(bounds, datum)
+    m = folium.Map(location=[(shown[1] + shown[3]) / 2, (shown[0] + shown[2]) / 2], zoom_start=zoom, tiles=None,
+                   control_scale=True, max_zoom=19)
+    for tiles in tile_layers(basemap, opts.tianditu_key):
+        tiles.add_to(m)
+    m.add_child(PageSetup({
+        "lang": opts.lang, "crs": datum, "basemap": basemap.id, "links": not opts.standalone,
+        "mapsUrl": opts.maps_url, "apiUrl": opts.api_url,
+        "linkQuery": _link_query(basemap.id, opts.lang),
+    }))
+
+    data_elements: dict[str, LayerData] = {}
+
+    def data_for(spec: LayerSpec) -> tuple[LayerData, LayerPayload]:
+        payload = layer_payload(store, spec, zoom=zoom, datum=datum)
+        if spec.id not in data_elements:
+            data_elements[spec.id] = LayerData(payload.geojson)
+            m.add_child(data_elements[spec.id])
+        return data_elements[spec.id], payload
+
+    if basemap.id == "none":
+        base_ids = [s.id for s in store.specs if s.group == "基础"]
+        if store.plan.streets_layer and store.plan.streets_layer not in base_ids:
+            base_ids.append(store.plan.streets_layer)
+        for spec in _draw_order(store, [store.spec(i) for i in base_ids]):
+            data, payload = data_for(spec)
+            style = spec.style.model_dump()
+            if payload.kind == "polygon":
+                style.update(QUIET_LAND)
+            else:
+                style.update({"opacity": 0.45, "weight": min(spec.style.weight, 1.5), "dash_array": None,
+                              "category_field": None, "categories": {}})
+            config = layer_config(spec, payload, opts, style=style, interactive=False, pane="pmBase",
+                                  attribution=_attribution(spec))
+            m.add_child(PlanLayer(data, config, name=f"base-{spec.id}", control=False))
+
+    layers: dict[str, PlanLayer] = {}
+    for spec in _draw_order(store, specs):
+        data, payload = data_for(spec)
+        layer = PlanLayer(data, layer_config(spec, payload, opts), name=layer_title(spec, opts.lang),
+                          show=spec.visible)
+        m.add_child(layer)
+        layers[spec.id] = layer
+
+    groups: dict[str, list[PlanLayer]] = {}
+    for group in GROUPS:
+        members = [layers[s.id] for s in specs if s.group == group and s.id in layers]
+        if members:
+            groups[group_title(group, opts.lang)] = members
+    if groups:
+        m.add_child(GroupedLayerControl(groups, exclusive_groups=False, collapsed=embed, position="topright"))
+
+    ordered = [s for g in GROUPS for s in specs if s.group == g and s.id in layers]
+    legend_html = templates.render(templates.LEGEND, opts.lang, node_id="pm-legend",
+                                   entries=_legend_entries(ordered, store, opts))
+    m.add_child(Legend(legend_html, "pm-legend", {s.id: layers[s.id] for s in ordered}))
+
+    if not opts.standalone and opts.basemap_links:
+        choices = [{"id": b.id, "label": b.label(opts.lang), "href": opts.basemap_links[b.id],
+                    "active": b.id == basemap.id}
+                   for b in available_basemaps(opts.tianditu_key) if b.id in opts.basemap_links]
+        m.add_child(BasemapControl(choices))
+    # leave room for the layer control and legend on the right of full pages
+    m.fit_bounds([[shown[1], shown[0]], [shown[3], shown[2]]], padding_top_left=(10, 10),
+                 padding_bottom_right=(10, 10) if embed else (290, 10))
+    return _Built(map=m, layers=layers, datum=datum, zoom=zoom, title=title)
+
+
+def _link_query(basemap_id: str, lang: str) -> str:
+    """Query that keeps the basemap and language when a popup links to a zone or project map."""
+    params = [p for p in (f"basemap={basemap_id}" if basemap_id != "none" else "",
+                          f"lang={lang}" if lang != "zh" else "") if p]
+    return "?" + "&".join(params) if params else ""
+
+
+def _select_specs(store: Any, opts: PageOptions) -> list[LayerSpec]:
+    if opts.layer_ids is None:
+        return store.specs
+    return [store.spec(i) for i in opts.layer_ids]  # raises LayerNotFoundError for an unknown id
+
+
+def _render(built: _Built, opts: PageOptions, *, header_html: str = "", panel_html: str = "",
+            body_class: str = "pm-page") -> str:
+    m = built.map
+    asset_ids = localise_assets(m)
+    figure = Figure()
+    figure.add_child(m)
+    for child in list(figure._children.values()):
+        child.render()
+    assets = inline_tags(asset_ids, opts.assets) if opts.assets is not None else link_tags(asset_ids,
+                                                                                             opts.static_url)
+    return templates.render(
+        templates.PAGE, opts.lang, title=built.title, body_class=body_class,
+        header=assets + "\n" + figure.header.render(),
+        html=header_html + figure.html.render() + panel_html,
+        script=figure.script.render(),
+    )
+
+
+def _header(store: Any, opts: PageOptions, page_title: str) -> str:
+    plan = store.plan
+    links = [] if opts.standalone else [
+        (opts.maps_url, opts.t("地图目录", "Maps")),
+        (f"{opts.maps_url}/overview", opts.t("总图", "Overview")),
+        (f"{opts.maps_url}/check", opts.t("选址检查", "Site check")),
+    ]
+    return templates.render(templates.HEADER, opts.lang, plan_title=plan.title.en if opts.lang == "en"
+                            else plan.title.zh, page_title=page_title, data_date=plan.data_date, links=links)
+
+
+def _share(opts: PageOptions, title: str) -> str:
+    snippet = None
+    if opts.snippet_src and not opts.standalone:
+        snippet = (f'<iframe src="{html.escape(opts.snippet_src, quote=True)}" width="100%" height="480" '
+                   f'style="border:0" loading="lazy" title="{html.escape(title, quote=True)}"></iframe>')
+    return templates.render(templates.SHARE, opts.lang, snippet=snippet,
+                            download_href=None if opts.standalone else opts.download_href)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        if math.isinf(value):
+            return "∞"
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{round(value, 2):g}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_fmt(v) for v in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _attribute_rows(spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions) -> list[tuple[str, str]]:
+    rows = []
+    for name in spec.fields:
+        if name in ("id",):
+            continue
+        value = row.get(name)
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+            continue
+        if isinstance(value, np.generic):
+            value = value.item()
+        rows.append((field_title(spec, name, opts.lang), _fmt(value)))
+    return rows
+
+
+def _provenance_html(spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions) -> str:
+    schematic = bool(spec.schematic or row.get("schematic") is True)
+    return templates.render(templates.PROVENANCE, opts.lang, source=_fmt(row.get("source")),
+                            method=_fmt(row.get("method")), accuracy=_fmt(row.get("accuracy_m")),
+                            licence=spec.provenance.licence, date=spec.provenance.date, schematic=schematic)
+
+
+def _status(value: Any, lang: str) -> str:
+    pair = STATUS_LABEL.get(str(value))
+    return (pair[1] if lang == "en" else pair[0]) if pair else str(value)
+
+
+def _criterion_title(store: Any, ruleset_id: Any, criterion_id: str, lang: str) -> str:
+    try:
+        criterion = store.rulesets[ruleset_id].criterion(criterion_id)
+    except Exception:  # noqa: BLE001 - unknown ruleset or criterion: show the id
+        return criterion_id
+    return criterion.title_en if lang == "en" else criterion.title_zh
+
+
+def _audit_html(store: Any, audit: Mapping[str, Any] | None, reason: str | None, opts: PageOptions) -> str:
+    """The zone's row of the plan audit: overall, measurements, transit access, each criterion's status."""
+    view = None
+    if audit is not None:
+        ruleset = audit.get("ruleset")
+        criteria = []
+        raw = audit.get("criteria") or {}
+        items = raw.items() if isinstance(raw, Mapping) else ((c.get("id"), c.get("status")) for c in raw)
+        for criterion_id, status in items:
+            criteria.append({"title": _criterion_title(store, ruleset, str(criterion_id), opts.lang),
+                             "status": str(status), "detail": None})
+        transit = audit.get("transit")
+        if isinstance(transit, Mapping):
+            criteria.append({"title": opts.t("轨道交通可达（步行）", "Transit within walking distance"),
+                             "status": str(transit.get("status")),
+                             "detail": f"{_fmt(transit.get('value'))} m / ≤ {_fmt(transit.get('threshold'))} m"})
+        measures = [(opts.t(zh, en), audit.get(key), unit) for key, zh, en, unit in (
+            ("length_m", "长度", "Length", "m"), ("width_mean_m", "平均宽度", "Mean width", "m"),
+            ("width_min_m", "最小宽度", "Minimum width", "m"), ("area_m2", "面积", "Area", "m²"))]
+        view = {
+            "overall": None if audit.get("overall") is None else str(audit.get("overall")),
+            "ruleset": ruleset,
+            "criteria": criteria,
+            "measures": [(label, f"{_fmt(value)} {unit}") for label, value, unit in measures if value is not None],
+            "warnings": [str(w) for w in (audit.get("warnings") or [])] + (
+                [str(audit["error"])] if audit.get("error") else []),
+        }
+    return templates.render(templates.AUDIT, opts.lang, audit=view, reason=reason,
+                            status=lambda s: _status(s, opts.lang))
+
+
+def _focus_layer(built: _Built, store: Any, spec: LayerSpec, feature: Any, opts: PageOptions) -> None:
+    """The addressed feature, drawn on top with a strong outline (not in the layer control)."""
+    payload = layer_payload(store, spec, zoom=built.zoom, datum=built.datum, frame=feature)
+    data = LayerData(payload.geojson)
+    built.map.add_child(data)
+    style = spec.style.model_dump()
+    style.update({"color": "#d7301f", "weight": max(spec.style.weight, 1) + 3, "opacity": 1,
+                  "fill_opacity": 0.25 if payload.kind == "polygon" else style["fill_opacity"],
+                  "radius": spec.style.radius + 4, "category_field": None, "categories": {}})
+    config = layer_config(spec, payload, opts, style=style)
+    layer = PlanLayer(data, config, name=opts.t("本要素", "This feature"), control=False)
+    built.map.add_child(layer)
+    accuracy = _accuracy_m(feature)
+    if payload.kind == "point" and accuracy and accuracy > 20:
+        # how far the true position may lie: a dashed ring of the feature's stated accuracy
+        point = shapely.get_point(feature.geometry.values[0], 0) if feature.geom_type.iloc[0] == "MultiPoint" \
+            else feature.geometry.values[0]
+        x, y = point.x, point.y
+        if built.datum == "gcj02":
+            xs, ys = wgs84_to_gcj02(np.array([x]), np.array([y]))
+            x, y = float(xs[0]), float(ys[0])
+        folium.Circle([y, x], radius=float(min(accuracy, 5000.0)), color="#d7301f", weight=1.5, dash_array="5 5",
+                      fill=False, interactive=False).add_to(built.map)
+
+
+def _accuracy_m(feature: Any) -> float | None:
+    value = feature.iloc[0].get("accuracy_m") if "accuracy_m" in feature.columns else None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+# ---------------------------------------------------------------------------------------------- pages
+def build_overview(store: Any, opts: PageOptions, *, embed: bool = False) -> str:
+    """The whole plan: every layer grouped as in the catalogue, legend, scale, title block with the data date."""
+    specs = _select_specs(store, opts)
+    page_title = opts.t("总图", "Overview")
+    plan_title = store.plan.title.en if opts.lang == "en" else store.plan.title.zh
+    built = _base_map(store, opts, specs=specs, frame_bounds=None, embed=embed,
+                      title=f"{plan_title} · {page_title}")
+    if embed:
+        return _render(built, opts, body_class="pm-embed")
+    rows = []
+    total = 0
+    for spec in specs:
+        count = len(store.layer(spec.id))
+        total += count
+        rows.append({"title": layer_title(spec, opts.lang), "schematic": spec.schematic, "count": count,
+                     "source": spec.provenance.source})
+    panel = templates.render(
+        templates.OVERVIEW_PANEL, opts.lang,
+        district=store.plan.district.en if opts.lang == "en" else store.plan.district.zh,
+        layer_count=len(specs), feature_count=total, layers=rows, attribution=store.plan.attribution,
+        share=_share(opts, built.title))
+    return _render(built, opts, header_html=_header(store, opts, page_title), panel_html=panel)
+
+
+def zone_specs(store: Any) -> list[LayerSpec]:
+    return [s for s in store.specs if s.zone_kind]
+
+
+def find_zone(store: Any, zone_id: str) -> tuple[LayerSpec, Any]:
+    """The zone (a feature of a layer with ``zone_kind``); FeatureNotFoundError if there is none."""
+    return store.find_feature(zone_id, [s.id for s in zone_specs(store)])
+
+
+def find_project(store: Any, project_id: str) -> tuple[LayerSpec, Any]:
+    return store.find_feature(project_id, [PROJECT_LAYER])
+
+
+def _feature_page(store: Any, spec: LayerSpec, feature: Any, opts: PageOptions, *, embed: bool,
+                  page_kind: tuple[str, str], audit_html: str = "", kind_label: str | None = None) -> str:
+    row = feature.iloc[0].to_dict()
+    name = (row.get("name_en") if opts.lang == "en" and row.get("name_en") else row.get(spec.style.label_field)
+            or row.get("name") or str(feature.index[0]))
+    specs = _select_specs(store, opts)
+    accuracy = _accuracy_m(feature) or 0.0
+    bounds = _bounds_with_margin(tuple(float(v) for v in feature.total_bounds),
+                                 min_half_m=min(max(400.0, accuracy * 1.1), 2500.0))
+    page_title = f"{opts.t(*page_kind)} · {name}"
+    plan_title = store.plan.title.en if opts.lang == "en" else store.plan.title.zh
+    built = _base_map(store, opts, specs=specs, frame_bounds=bounds, embed=embed,
+                      title=f"{page_title} · {plan_title}")
+    _focus_layer(built, store, spec, feature, opts)
+    if embed:
+        return _render(built, opts, body_class="pm-embed")
+    attributes = templates.render(templates.ATTRIBUTES, opts.lang, rows=_attribute_rows(spec, row, opts))
+    panel = templates.render(
+        templates.FEATURE_PANEL, opts.lang, name=_fmt(name), schematic=bool(spec.schematic or row.get("schematic")),
+        layer_title=layer_title(spec, opts.lang), kind_label=kind_label, feature_id=str(feature.index[0]),
+        attributes=attributes, provenance=_provenance_html(spec, row, opts), audit=audit_html,
+        share=_share(opts, built.title))
+    return _render(built, opts, header_html=_header(store, opts, page_title), panel_html=panel)
+
+
+def build_zone_map(store: Any, zone_id: str, opts: PageOptions, *, audit: Mapping[str, Any] | None = None,
+                   audit_reason: str | None = None, embed: bool = False) -> str:
+    """One zone framed with its context, attributes, provenance and its audit result (or "audit not available")."""
+    spec, feature = find_zone(store, zone_id)
+    zone_kind = feature.iloc[0].get("zone_kind") if "zone_kind" in feature.columns else None
+    kind = ZONE_KIND_LABEL.get(str(zone_kind or spec.zone_kind))
+    kind_label = (kind[1] if opts.lang == "en" else kind[0]) if kind else None
+    return _feature_page(store, spec, feature, opts, embed=embed, page_kind=("区域", "Zone"),
+                         audit_html=_audit_html(store, audit, audit_reason, opts), kind_label=kind_label)
+
+
+def build_project_map(store: Any, project_id: str, opts: PageOptions, *, embed: bool = False) -> str:
+    """One key project framed with its context, attributes and provenance."""
+    spec, feature = find_project(store, project_id)
+    return _feature_page(store, spec, feature, opts, embed=embed, page_kind=("重点项目", "Key project"))
+
+
+def ruleset_choices(store: Any, lang: str = "zh") -> list[dict[str, Any]]:
+    """Rulesets for the picker: id, title and the attributes their criteria read (tolerant of the model's shape)."""
+    try:
+        rulesets = store.rulesets
+    except Exception:  # noqa: BLE001 - rulesets not available for this plan yet: the picker says so
+        return []
+    plan_ids = list(getattr(store.plan, "rulesets", []) or [])
+    ordered = [i for i in plan_ids if i in rulesets] + [i for i in rulesets if i not in plan_ids]
+    choices = []
+    for rid in ordered:
+        rs = rulesets[rid]
+        title = getattr(rs, "title", None)
+        if title is not None and not isinstance(title, str):
+            title = getattr(title, "en" if lang == "en" else "zh", None) or str(title)
+        choices.append({"id": rid, "title": f"{title} ({rid})" if title else rid, "attributes": _ruleset_attributes(rs, lang)})
+    return choices
+
+
+def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    declared = getattr(ruleset, "attributes", None)
+    if isinstance(declared, Mapping):
+        for name, spec in declared.items():
+            found[name] = _attribute_view(name, spec, lang)
+    elif isinstance(declared, Sequence) and not isinstance(declared, str):
+        for item in declared:
+            name = getattr(item, "name", None) or getattr(item, "id", None) or (item if isinstance(item, str) else None)
+            if name:
+                found[str(name)] = _attribute_view(str(name), item, lang)
+    for criterion in getattr(ruleset, "criteria", []) or []:
+        name = getattr(criterion, "attribute", None)
+        if isinstance(name, str) and name not in found:
+            found[name] = _attribute_view(name, criterion, lang)
+    return list(found.values())
+
+
+def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, str]:
+    def pick(*attrs: str) -> Any:
+        for attr in attrs:
+            value = spec.get(attr) if isinstance(spec, Mapping) else getattr(spec, attr, None)
+            if value:
+                return value
+        return None
+
+    title = pick("title_en", "title") if lang == "en" else pick("title_zh", "title")
+    if title is not None and not isinstance(title, str):
+        title = getattr(title, "en" if lang == "en" else "zh", None) or str(title)
+    unit = pick("unit")
+    declared_type = str(pick("type", "attribute_type") or "number")
+    kind = {"list": "array", "fraction": "number", "time": "string"}.get(declared_type, declared_type)
+    kind = kind if kind in ("number", "integer", "array", "string", "boolean") else "string"
+    choices = pick("choices")
+    hint = "、".join(str(c) for c in choices) if choices else ("22:30" if declared_type == "time" else name)
+    if declared_type == "boolean":
+        hint = "true / false"
+    return {"name": name, "title": f"{title or name}" + (f"（{unit}）" if unit else ""), "type": kind,
+            "hint": hint, "rulesets": ""}
+
+
+def build_check_map(store: Any, opts: PageOptions) -> str:
+    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map."""
+    specs = _select_specs(store, opts)
+    page_title = opts.t("选址检查", "Site check")
+    plan_title = store.plan.title.en if opts.lang == "en" else store.plan.title.zh
+    built = _base_map(store, opts, specs=specs, frame_bounds=None, embed=False, title=f"{plan_title} · {page_title}")
+    drawn = folium.FeatureGroup(name="drawn", control=False)
+    built.map.add_child(drawn)
+    Draw(feature_group=drawn, show_geometry_on_click=False, position="topleft",
+         draw_options={"polyline": {"shapeOptions": {"color": "#0969da", "weight": 4}},
+                       "polygon": {"allowIntersection": False, "showArea": False,
+                                   "shapeOptions": {"color": "#0969da"}},
+                       "rectangle": {"showArea": False, "shapeOptions": {"color": "#0969da"}},
+                       "circle": False, "circlemarker": False, "marker": True},
+         edit_options={"poly": {"allowIntersection": False}}).add_to(built.map)
+    rulesets = ruleset_choices(store, opts.lang)
+    attributes: dict[str, dict[str, str]] = {}
+    for rs in rulesets:
+        for a in rs["attributes"]:
+            entry = attributes.setdefault(a["name"], dict(a))
+            entry["rulesets"] = (entry["rulesets"] + " " + rs["id"]).strip()
+    if not attributes:
+        for name, kind, zh, en in DEFAULT_ATTRIBUTES:
+            attributes[name] = {"name": name, "title": en if opts.lang == "en" else zh, "type": kind, "hint": name,
+                                "rulesets": ""}
+    ids = {"form_id": "pm-check-form", "report_id": "pm-report", "message_id": "pm-message",
+           "download_id": "pm-download-shape", "upload_id": "pm-upload-shape"}
+    built.map.add_child(CheckTool(drawn, {
+        "formId": ids["form_id"], "reportId": ids["report_id"], "messageId": ids["message_id"],
+        "downloadId": ids["download_id"], "uploadId": ids["upload_id"],
+        "endpoint": f"{opts.api_url}/checks/site",
+    }))
+    panel = templates.render(templates.CHECK_PANEL, opts.lang, rulesets=rulesets,
+                             attributes=list(attributes.values()), open_attributes=False,
+                             share=_share(opts, built.title), **ids)
+    return _render(built, opts, header_html=_header(store, opts, page_title), panel_html=panel)
+
+
+def build_embed(store: Any, opts: PageOptions, *, zone_id: str | None = None, project_id: str | None = None) -> str:
+    """A chrome-less map for an ``<iframe>``: a layer list, a zone or a project."""
+    if zone_id is not None:
+        return build_zone_map(store, zone_id, opts, embed=True)
+    if project_id is not None:
+        return build_project_map(store, project_id, opts, embed=True)
+    return build_overview(store, opts, embed=True)
+
+
+def build_index(store: Any, opts: PageOptions) -> str:
+    """The maps index page (Chinese first, English second)."""
+    plan = store.plan
+    zones = []
+    for spec in zone_specs(store):
+        frame = store.layer(spec.id)
+        items = [{"id": str(fid), "name": _fmt(row.get("name") or fid), "name_en": row.get("name_en") or "",
+                  "schematic": bool(spec.schematic or row.get("schematic") is True)}
+                 for fid, row in zip(frame.index, frame.drop(columns="geometry").to_dict("records"), strict=True)]
+        zones.append({"title": spec.title.zh, "title_en": spec.title.en, "entries": items})
+    projects = []
+    if any(s.id == PROJECT_LAYER for s in store.specs):
+        frame = store.layer(PROJECT_LAYER)
+        projects = [{"id": str(fid), "name": _fmt(row.get("name") or fid), "name_en": row.get("name_en") or "",
+                     "status": row.get("status") or ""}
+                    for fid, row in zip(frame.index, frame.drop(columns="geometry").to_dict("records"), strict=True)]
+    basemaps = [{"id": b.id, "label": b.label_zh} for b in available_basemaps(opts.tianditu_key)]
+    return templates.render(templates.INDEX, "zh", plan_title=plan.title.zh, plan_title_en=plan.title.en,
+                            district=plan.district.zh, data_date=plan.data_date, maps_url=opts.maps_url,
+                            embed_url=opts.embed_url, static_url=opts.static_url, zones=zones,
+                            projects=projects, basemaps=basemaps, attribution=plan.attribution)

@@ -1,0 +1,185 @@
+"""HTML templates of the map pages, declared in code (rendering reads no files). Autoescaped: every value from
+data, the request or the user is escaped by Jinja unless a template says otherwise."""
+
+from __future__ import annotations
+
+import jinja2
+
+PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<link rel="icon" href="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxNiAxNiI+PHJlY3Qgd2lkdGg9IjE2IiBoZWlnaHQ9IjE2IiByeD0iMyIgZmlsbD0iIzZiM2ZhMCIvPjxwYXRoIGQ9Ik0zIDEyIEw3IDQgTDEwIDkgTDEzIDYiIHN0cm9rZT0iI2ZmZiIgc3Ryb2tlLXdpZHRoPSIxLjYiIGZpbGw9Im5vbmUiLz48L3N2Zz4=">
+{{ header|safe }}
+</head>
+<body class="{{ body_class }}">
+{{ html|safe }}
+<script>
+{{ script|safe }}
+</script>
+</body>
+</html>
+"""
+
+HEADER = """<header class="pm-header">
+  <h1>{{ plan_title }}</h1>
+  <span class="pm-subtitle">{{ page_title }}</span>
+  {% if links %}<nav>{% for href, label in links %}<a href="{{ href }}">{{ label }}</a>{% endfor %}</nav>{% endif %}
+  <span class="pm-date">{{ t('数据日期：', 'Data date: ') }}{{ data_date }}</span>
+</header>"""
+
+LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
+<details open><summary>{{ t('图例', 'Legend') }}</summary>
+{% for entry in entries %}
+<div class="pm-legend-entry" data-layer="{{ entry.id }}">
+  {% if entry.categorised %}
+  <div class="pm-legend-title">{{ entry.title }}{% if entry.schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}</div>
+  {% for item in entry.swatches %}
+  <div class="pm-legend-item"><span class="pm-swatch pm-swatch-{{ entry.kind }}" style="{{ item.css }}"></span><span>{{ item.label }}</span></div>
+  {% endfor %}
+  {% else %}
+  <div class="pm-legend-item pm-legend-title"><span class="pm-swatch pm-swatch-{{ entry.kind }}" style="{{ entry.swatches[0].css }}"></span><span>{{ entry.title }}{% if entry.schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}</span></div>
+  {% endif %}
+</div>
+{% endfor %}
+</details>
+</div>"""
+
+SHARE = """{% if snippet or download_href %}<h3>{{ t('嵌入与下载', 'Embed and download') }}</h3>{% endif %}
+{% if snippet %}
+<label for="pm-snippet">{{ t('嵌入代码（复制到其他网页）', 'Embed code (copy into another page)') }}</label>
+<textarea id="pm-snippet" readonly>{{ snippet }}</textarea>
+{% endif %}
+{% if download_href %}<p><a class="pm-button" href="{{ download_href }}" download>{{ t('下载离线 HTML（单文件，无需网络）', 'Download standalone HTML (one file, works offline)') }}</a></p>{% endif %}
+"""
+
+ATTRIBUTES = """<table class="pm-attrs">
+{% for label, value in rows %}<tr><th>{{ label }}</th><td>{{ value }}</td></tr>{% endfor %}
+</table>"""
+
+PROVENANCE = """<h3>{{ t('数据来源', 'Provenance') }}</h3>
+<table class="pm-provenance">
+<tr><th>{{ t('来源', 'Source') }}</th><td>{{ source }}</td></tr>
+<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>
+<tr><th>{{ t('精度', 'Accuracy') }}</th><td>±{{ accuracy }} m</td></tr>
+{% if licence %}<tr><th>{{ t('许可', 'Licence') }}</th><td>{{ licence }}</td></tr>{% endif %}
+{% if date %}<tr><th>{{ t('日期', 'Date') }}</th><td>{{ date }}</td></tr>{% endif %}
+</table>
+{% if schematic %}<p class="pm-note"><span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>
+{{ t('示意性图形：根据规划文本绘制，不是测绘成果。', 'Schematic: drawn from the plan text, not surveyed.') }}</p>{% endif %}"""
+
+AUDIT = """<h3>{{ t('规划核查', 'Plan audit') }}</h3>
+{% if audit is none %}
+<p class="pm-note" id="pm-audit">{{ t('核查结果不可用', 'Audit not available') }}{% if reason %}：{{ reason }}{% endif %}</p>
+{% else %}
+<div id="pm-audit">
+<div class="pm-overall pm-status-{{ audit.overall or 'none' }}"><strong>{{ t('总体结论', 'Overall') }}：{% if audit.overall %}{{ status(audit.overall) }}{% else %}{{ t('不判定（本类区域无适用规则集）', 'not judged (no ruleset applies to this kind of zone)') }}{% endif %}</strong>
+{% if audit.ruleset %} · {{ t('规则集', 'ruleset') }} {{ audit.ruleset }}{% endif %}</div>
+{% if audit.measures %}<table>{% for label, value in audit.measures %}<tr><th>{{ label }}</th><td>{{ value }}</td></tr>{% endfor %}</table>{% endif %}
+{% if audit.criteria %}<table class="pm-criteria">
+<tr><th>{{ t('指标', 'Criterion') }}</th><th>{{ t('结论', 'Status') }}</th></tr>
+{% for c in audit.criteria %}
+<tr class="pm-criterion pm-status-{{ c.status }}"><td>{{ c.title }}</td><td>{{ status(c.status) }}{% if c.detail %} · {{ c.detail }}{% endif %}</td></tr>
+{% endfor %}
+</table>{% endif %}
+<p class="pm-note">{{ t('完整的指标、阈值与方法见', 'Criteria, thresholds and methods in full:') }} <code>GET /api/checks/plan</code></p>
+{% for w in audit.warnings %}<p class="pm-warning">⚠ {{ w }}</p>{% endfor %}
+</div>
+{% endif %}"""
+
+FEATURE_PANEL = """<aside class="pm-panel">
+<h2>{{ name }}{% if schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}</h2>
+<p class="pm-note">{{ layer_title }}{% if kind_label %} · {{ kind_label }}{% endif %} · id <code>{{ feature_id }}</code></p>
+<h3>{{ t('属性', 'Attributes') }}</h3>
+{{ attributes|safe }}
+{{ provenance|safe }}
+{{ audit|safe }}
+{{ share|safe }}
+</aside>"""
+
+OVERVIEW_PANEL = """<aside class="pm-panel">
+<h2>{{ t('总图', 'Overview') }}</h2>
+<p>{{ district }} · {{ t('图层', 'layers') }} {{ layer_count }} · {{ t('要素', 'features') }} {{ feature_count }}</p>
+<p class="pm-note">{{ t('右上角可按分组开关图层；点击要素查看属性与数据来源。标“示意”的图层是根据规划文本绘制的示意图，不是测绘成果。',
+ 'Switch layers by group (top right); click a feature for its attributes and provenance. Layers marked “schematic” are drawn from the plan text, not surveyed.') }}</p>
+<h3>{{ t('图层与来源', 'Layers and sources') }}</h3>
+<table>
+{% for row in layers %}<tr><th>{{ row.title }}{% if row.schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}</th><td>{{ row.count }} · {{ row.source }}</td></tr>{% endfor %}
+</table>
+<p class="pm-note">{{ attribution }}</p>
+{{ share|safe }}
+</aside>"""
+
+CHECK_PANEL = """<aside class="pm-panel">
+<h2>{{ t('选址检查', 'Site check') }}</h2>
+<p class="pm-note">{{ t('用左上角的工具画一个面、线或点（或上传 GeoJSON），选择规则集，可填写属性；检查结果显示在下方。',
+ 'Draw a polygon, line or point with the tools at the top left (or upload GeoJSON), pick a ruleset, optionally fill in attributes; the report appears below.') }}</p>
+<form id="{{ form_id }}">
+<label for="pm-ruleset">{{ t('规则集', 'Ruleset') }}</label>
+<select id="pm-ruleset" name="ruleset">
+{% for rs in rulesets %}<option value="{{ rs.id }}"{% if loop.first %} selected{% endif %}>{{ rs.title }}</option>{% endfor %}
+</select>
+{% if not rulesets %}<p class="pm-note">{{ t('本规划没有可用的规则集。', 'This plan has no rulesets.') }}</p>{% endif %}
+<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选）', 'Attributes (optional)') }}</summary>
+{% for a in attributes %}
+<div class="pm-attribute" data-rulesets="{{ a.rulesets }}">
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<input id="pm-attr-{{ a.name }}" type="{{ 'number' if a.type in ('number', 'integer') else 'text' }}"{% if a.type in ('number', 'integer') %} step="any" min="0"{% endif %}
+ data-attribute="{{ a.name }}" data-type="{{ a.type }}" placeholder="{{ a.hint }}">
+</div>
+{% endfor %}
+</details>
+<button type="submit">{{ t('检查', 'Check') }}</button>
+<button type="button" id="{{ download_id }}">{{ t('下载图形 GeoJSON', 'Download shape (GeoJSON)') }}</button>
+<label class="pm-button" for="{{ upload_id }}">{{ t('上传 GeoJSON', 'Upload GeoJSON') }}</label>
+<input type="file" id="{{ upload_id }}" accept=".geojson,.json,application/geo+json,application/json">
+</form>
+<div id="{{ message_id }}" class="pm-message" role="status"></div>
+<div id="{{ report_id }}" class="pm-report" hidden></div>
+{{ share|safe }}
+</aside>"""
+
+INDEX = """<!DOCTYPE html>
+<html lang="zh">
+<head><meta charset="utf-8"><title>{{ plan_title }} · 地图 Maps</title>
+<link rel="icon" href="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxNiAxNiI+PHJlY3Qgd2lkdGg9IjE2IiBoZWlnaHQ9IjE2IiByeD0iMyIgZmlsbD0iIzZiM2ZhMCIvPjxwYXRoIGQ9Ik0zIDEyIEw3IDQgTDEwIDkgTDEzIDYiIHN0cm9rZT0iI2ZmZiIgc3Ryb2tlLXdpZHRoPSIxLjYiIGZpbGw9Im5vbmUiLz48L3N2Zz4=">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{{ static_url }}/planmap/planmap.css"></head>
+<body class="pm-index">
+<h1>{{ plan_title }}<br><span class="en">{{ plan_title_en }}</span></h1>
+<p>{{ district }} · 数据日期 {{ data_date }} <span class="en">Data date {{ data_date }}</span></p>
+<h2>地图 <span class="en">Maps</span></h2>
+<ul>
+<li><a href="{{ maps_url }}/overview">总图</a> <span class="en">Overview — every layer of the plan, grouped and switchable</span></li>
+<li><a href="{{ maps_url }}/check">选址检查</a> <span class="en">Site check — draw a site, pick a ruleset, read the report</span></li>
+</ul>
+<p>底图 <span class="en">Basemaps</span>：{% for b in basemaps %}<code>basemap={{ b.id }}</code> {{ b.label }}{% if not loop.last %} · {% endif %}{% endfor %}
+<span class="en">(default <code>none</code> needs no internet)</span></p>
+<h2>规划区域 <span class="en">Zones</span></h2>
+{% for group in zones %}
+<h3>{{ group.title }} <span class="en">{{ group.title_en }}</span></h3>
+<ul>{% for z in group.entries %}<li><a href="{{ maps_url }}/zones/{{ z.id|urlencode }}">{{ z.name }}</a>{% if z.name_en %} <span class="en">{{ z.name_en }}</span>{% endif %}{% if z.schematic %} <span class="pm-badge pm-badge-schematic">示意</span>{% endif %}</li>{% endfor %}</ul>
+{% else %}<p class="en">暂无区域图层 No zone layers yet.</p>
+{% endfor %}
+<h2>重点项目 <span class="en">Key projects</span></h2>
+{% if projects %}<ul>{% for p in projects %}<li><a href="{{ maps_url }}/projects/{{ p.id|urlencode }}">{{ p.name }}</a>{% if p.status %} · {{ p.status }}{% endif %}{% if p.name_en %} <span class="en">{{ p.name_en }}</span>{% endif %}</li>{% endfor %}</ul>
+{% else %}<p class="en">暂无重点项目图层 No key-projects layer yet.</p>{% endif %}
+<h2>嵌入 <span class="en">Embedding</span></h2>
+<p><code>{{ embed_url }}/map?layers=…&amp;bbox=minlon,minlat,maxlon,maxlat&amp;basemap=none&amp;lang=zh</code>,
+<code>{{ embed_url }}/zones/{id}</code>, <code>{{ embed_url }}/projects/{id}</code>.
+<span class="en">Each map page shows its iframe snippet; add <code>?download=1</code> to any map for a standalone HTML file.</span></p>
+<p class="en">{{ attribution }}</p>
+</body></html>
+"""
+
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)
+_COMPILED: dict[str, jinja2.Template] = {}
+
+
+def render(template: str, lang: str = "zh", **context) -> str:
+    """Render one of the templates above (autoescaped) with a ``t(zh, en)`` helper for the page language."""
+    compiled = _COMPILED.get(template)
+    if compiled is None:
+        compiled = _COMPILED[template] = _ENV.from_string(template)
+    return compiled.render(t=lambda zh, en: en if lang == "en" else zh, lang=lang, **context)
