@@ -9,7 +9,9 @@ from fastapi.responses import JSONResponse
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from layers.errors import (
     CatalogueError,
+    ExportError,
     FeatureNotFoundError,
+    FontNotFoundError,
     LayerNotFoundError,
     LayersError,
     PlanNotFoundError,
@@ -34,6 +36,8 @@ STATUS = [
     (CriteriaError, 400, "InvalidParameter"),
     (BadRequestError, 400, "InvalidParameter"),
     (GeoError, 400, "InvalidParameter"),
+    (ExportError, 400, "InvalidParameter"),
+    (FontNotFoundError, 503, "ServiceUnavailable"),
     (CatalogueError, 500, "ServerConfiguration"),
     (ProviderError, 500, "ServerConfiguration"),
     (LayersError, 500, "ServerError"),

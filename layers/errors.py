@@ -32,3 +32,11 @@ class PlanNotFoundError(LayersError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "plan not found"
+
+
+class ExportError(LayersError, ValueError):
+    """An export cannot be made as asked (format, CRS, empty selection); the message says what to change."""
+
+
+class FontNotFoundError(LayersError):
+    """No font with Chinese glyphs was found; the message says what to install."""

@@ -1,11 +1,13 @@
 """Write a layer or a selection of it to a file: GeoJSON, GeoPackage, KML, CSV and DXF (CAD).
 
-Every format keeps all attributes and Chinese text (UTF-8). Coordinates are EPSG:4326 unless a projected CRS
-is asked for, such as CGCS2000 / 3-degree Gauss–Krüger CM 123E (EPSG:4550) for Dalian. GeoJSON, GeoPackage,
-KML and CSV are written by GDAL through pyogrio; DXF is written with ezdxf because GDAL's DXF driver keeps
-no attributes: each feature becomes CAD entities on a layer named after the collection, a text label with its
-name on a ``<layer>-注记`` layer, and all its attributes as XDATA (application ``PLANMAP``), which CAD users
-read with ``LIST``/``XDLIST``.
+Every format keeps all attributes and Chinese text (UTF-8; CSV with a BOM so that Excel reads it). Coordinates
+are EPSG:4326 unless a projected CRS is asked for, such as CGCS2000 / 3-degree Gauss–Krüger CM 123E
+(EPSG:4550) for Dalian; CAD drawings default to the CGCS2000 Gauss–Krüger zone of the data. GeoJSON,
+GeoPackage, KML (LIBKML) and CSV are written by GDAL through pyogrio. DXF is written with ezdxf because GDAL's
+DXF driver keeps no attributes: each feature becomes CAD entities on a layer named after the collection (or
+``<layer>-<category>``), a text label with its name on a ``<layer>-注记`` layer, and all its attributes as
+XDATA (application ``PLANMAP``), which CAD users read with ``LIST``/``XDLIST``. The drawing is DXF R2004 in
+code page ANSI_936 (GBK), which AutoCAD, Chinese CAD programs and GDAL/QGIS all decode correctly.
 
 Exports are written to a file (the caller picks a temporary directory) so that large layers stream back
 without being built in memory.
@@ -13,6 +15,7 @@ without being built in memory.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -30,17 +33,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from layers.catalogue import LayerSpec
-from layers.errors import LayersError
+from layers.errors import ExportError
 
 WGS84_EPSG = 4326
 #: XDATA application name under which DXF entities carry their attributes
 DXF_APPID = "PLANMAP"
 DXF_LABEL_SUFFIX = "-注记"
 CsvGeometry = Literal["wkt", "xy"]
-
-
-class ExportError(LayersError, ValueError):
-    """An export cannot be made as asked (format, CRS, empty selection); the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -293,8 +292,15 @@ _CAD_ESCAPE = re.compile(r"(?:\\U\+[0-9A-Fa-f]{4})+")
 DXF_CODEPAGE = "gbk"
 
 
+@functools.lru_cache(maxsize=65536)
 def cad_text(text: str) -> str:
     """``text`` with every character outside GBK written as AutoCAD's ``\\U+XXXX`` escape."""
+    try:
+        text.encode(DXF_CODEPAGE)
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
     out = []
     for char in text:
         try:

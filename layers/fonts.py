@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from layers.errors import LayersError
+from layers.errors import FontNotFoundError
 
 #: probe characters: a font must hold all of them to count as a Simplified Chinese font
 _PROBE = "西岗区规划图例比例尺示意"
@@ -32,10 +32,6 @@ _SYSTEM_CANDIDATES: tuple[tuple[str, str | None], ...] = (
     ("/usr/share/fonts/adobe-source-han-sans/SourceHanSansSC-Regular.otf", None),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", None),
 )
-
-
-class FontNotFoundError(LayersError):
-    """No font with Chinese glyphs was found; the message says what to install."""
 
 
 @dataclass(frozen=True)
