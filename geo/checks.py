@@ -473,7 +473,10 @@ def _geometry_unknown(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any
                               "draw or load its surveyed outline to measure this criterion"}
         criteria.append(result)
     warning = "placeholder geometry: spatial criteria need a located outline"
-    return {**report, "criteria": criteria, "overall": crit.overall(criteria), "summary": crit.summary(criteria),
+    unknown = dict.fromkeys(("length_m", "width_mean_m", "width_min_m", "width_max_m", "area_m2"))
+    measurements = {**report["measurements"], **unknown,
+                    "method": "not measured: the zone's geometry is a placeholder"}
+    return {**report, "criteria": criteria, "measurements": measurements, "overall": crit.overall(criteria), "summary": crit.summary(criteria),
             "warnings": [*report["warnings"], warning]}
 
 

@@ -218,6 +218,7 @@ def test_audit_does_not_judge_the_shape_of_a_placeholder_zone(store):
     assert "length" in japanese["needs_data"] and "transit" in japanese["needs_data"]
     assert not japanese["failed"]
     assert any("placeholder" in w for w in japanese["warnings"])
+    assert japanese["length_m"] is None and japanese["width_min_m"] is None and japanese["area_m2"] is None
     # a located street is still measured and judged on its drawn shape
     fengming_like = rows["ne-dongguan-street"]
     assert fengming_like["length_m"] > 300
