@@ -59,6 +59,9 @@ def _handler(status: int, code: str):
 async def _validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
     parts = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            parts.append(f"the request body is not valid JSON ({err.get('ctx', {}).get('error', 'parse error')})")
+            continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",)) or "request"
         parts.append(f"{loc}: {err.get('msg')}")
     return JSONResponse(error_body("InvalidParameter", "; ".join(parts), 400), status_code=400)

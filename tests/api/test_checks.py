@@ -175,3 +175,9 @@ def test_real_plan_site_check(client, store):
     stations = report["context"]["nearest_stations"]
     assert stations and stations == sorted(stations, key=lambda s: s["distance_m"])
     assert all(s["distance_m"] >= s["straight_m"] - 1e-6 for s in stations)
+
+
+def test_a_body_that_is_not_json_says_so(client):
+    response = client.post("/api/checks/site", content=b"not json", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["description"]
