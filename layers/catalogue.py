@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from layers.errors import CatalogueError
 
@@ -63,8 +71,28 @@ class Style(_Strict):
     #: field whose value picks a colour from ``categories`` (e.g. project status)
     category_field: str | None = None
     categories: dict[str, str] = Field(default_factory=dict)
+    #: human names of the category codes (code → zh/en) for legends and popups; codes without one show as they are
+    category_labels: dict[str, Title] = Field(default_factory=dict)
     #: field shown as the feature label (tooltip, static map label)
     label_field: str = "name"
+
+    @field_validator("category_labels")
+    @classmethod
+    def _labels_name_categories(cls, value: dict[str, Title], info: ValidationInfo) -> dict[str, Title]:
+        categories = info.data.get("categories") or {}
+        unknown = [code for code in value if code not in categories]
+        if unknown:
+            known = ", ".join(repr(c) for c in categories) or "none declared"
+            raise ValueError(f"labels for {', '.join(repr(c) for c in unknown)}, which are not codes of "
+                             f"categories ({known})")
+        return value
+
+    def category_label(self, code: str, lang: str) -> str:
+        """The category's name in ``lang`` (``zh`` or ``en``), or the code itself when it has none."""
+        label = self.category_labels.get(code)
+        if label is None:
+            return code
+        return label.en if lang == "en" else label.zh
 
 
 class FieldSpec(_Strict):

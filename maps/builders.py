@@ -23,6 +23,7 @@ from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
 from maps import templates
 from maps.assets import inline_tags, link_tags, localise_assets
 from maps.basemaps import BASEMAPS, Basemap, available_basemaps, tile_layers
+from maps.credits import layer_credits, page_credits
 from maps.data import Datum, LayerPayload, geometry_kind, layer_payload, shift_bounds, zoom_for_bounds
 from maps.elements import BasemapControl, CheckTool, LayerData, Legend, PageSetup, PlanLayer
 
@@ -95,13 +96,34 @@ def field_title(spec: LayerSpec, name: str, lang: str) -> str:
     return (f.title_en or f.title_zh or name) if lang == "en" else (f.title_zh or f.title_en or name)
 
 
-def _attribution(spec: LayerSpec) -> str | None:
-    """The layer's attribution as escaped HTML text; OSM-derived layers always credit OpenStreetMap."""
-    prov = spec.provenance
-    text = prov.attribution
-    if not text and ("openstreetmap" in prov.source.lower() or "odbl" in prov.licence.lower()):
-        text = "© OpenStreetMap contributors"
-    return html.escape(text) if text else None
+def style_config(spec: LayerSpec) -> dict[str, Any]:
+    """The layer's style as ``planmap.pathStyle`` reads it (the category names travel as ``value_labels``)."""
+    return spec.style.model_dump(exclude={"category_labels"})
+
+
+def value_labels(spec: LayerSpec, lang: str) -> dict[str, dict[str, str]]:
+    """Names of the category codes in the page language, by field: ``{field: {code: name}}`` (popups, tables)."""
+    style = spec.style
+    if not (style.category_field and style.category_labels):
+        return {}
+    return {style.category_field: {code: style.category_label(code, lang) for code in style.category_labels}}
+
+
+def _display_value(spec: LayerSpec, field_name: str, value: Any, lang: str) -> Any:
+    """A field's value as shown: a category code becomes its name (the code itself where it has none)."""
+    if field_name == spec.style.category_field and isinstance(value, str):
+        return spec.style.category_label(value, lang)
+    return value
+
+
+def legend_title(spec: LayerSpec, lang: str) -> str:
+    """The layer title without a trailing "(schematic)": the legend marks schematic layers with a badge."""
+    title = layer_title(spec, lang)
+    if spec.schematic:
+        for suffix in ("（示意）", " (schematic)"):
+            if title.endswith(suffix) and len(title) > len(suffix):
+                return title[: -len(suffix)]
+    return title
 
 
 def _link_for(spec: LayerSpec, opts: PageOptions) -> tuple[str | None, str | None]:
@@ -124,10 +146,11 @@ def layer_config(spec: LayerSpec, payload: LayerPayload, opts: PageOptions, **ov
         "title": layer_title(spec, opts.lang),
         "kind": payload.kind,
         "schematic": spec.schematic,
-        "style": spec.style.model_dump(),
+        "style": style_config(spec),
         "fields": fields,
+        "value_labels": value_labels(spec, opts.lang),
         "common": payload.common,
-        "attribution": _attribution(spec),
+        "credits": [credit.key for credit in layer_credits(spec)],
         "interactive": True,
         "link": link,
         "link_label": link_label,
@@ -164,11 +187,11 @@ def _legend_entries(specs: Sequence[LayerSpec], store: Any, opts: PageOptions) -
             for value, colour in style.categories.items():
                 if present and value not in present:
                     continue
-                items.append({"label": value, "css": css(colour)})
+                items.append({"label": style.category_label(value, opts.lang), "css": css(colour)})
         categorised = bool(items)
         if not items:
-            items.append({"label": layer_title(spec, opts.lang), "css": css(None)})
-        entries.append({"id": spec.id, "title": layer_title(spec, opts.lang), "schematic": spec.schematic,
+            items.append({"label": legend_title(spec, opts.lang), "css": css(None)})
+        entries.append({"id": spec.id, "title": legend_title(spec, opts.lang), "schematic": spec.schematic,
                         "kind": kind, "swatches": items, "categorised": categorised})
     return entries
 
@@ -239,6 +262,8 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
         "lang": opts.lang, "crs": datum, "basemap": basemap.id, "links": not opts.standalone,
         "mapsUrl": opts.maps_url, "apiUrl": opts.api_url,
         "linkQuery": _link_query(basemap.id, opts.lang),
+        # every credit a layer of this plan may need; a credit shows while a layer needing it is on the map
+        "credits": page_credits(store.specs, opts.lang, basemap=basemap.id),
     }))
 
     data_elements: dict[str, LayerData] = {}
@@ -256,14 +281,13 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
             base_ids.append(store.plan.streets_layer)
         for spec in _draw_order(store, [store.spec(i) for i in base_ids]):
             data, payload = data_for(spec)
-            style = spec.style.model_dump()
+            style = style_config(spec)
             if payload.kind == "polygon":
                 style.update(QUIET_LAND)
             else:
                 style.update({"opacity": 0.45, "weight": min(spec.style.weight, 1.5), "dash_array": None,
                               "category_field": None, "categories": {}})
-            config = layer_config(spec, payload, opts, style=style, interactive=False, pane="pmBase",
-                                  attribution=_attribution(spec))
+            config = layer_config(spec, payload, opts, style=style, interactive=False, pane="pmBase")
             m.add_child(PlanLayer(data, config, name=f"base-{spec.id}", control=False))
 
     layers: dict[str, PlanLayer] = {}
@@ -377,7 +401,7 @@ def _attribute_rows(spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions) 
             continue
         if isinstance(value, np.generic):
             value = value.item()
-        rows.append((field_title(spec, name, opts.lang), _fmt(value)))
+        rows.append((field_title(spec, name, opts.lang), _fmt(_display_value(spec, name, value, opts.lang))))
     return rows
 
 
@@ -437,7 +461,7 @@ def _focus_layer(built: _Built, store: Any, spec: LayerSpec, feature: Any, opts:
     payload = layer_payload(store, spec, zoom=built.zoom, datum=built.datum, frame=feature)
     data = LayerData(payload.geojson)
     built.map.add_child(data)
-    style = spec.style.model_dump()
+    style = style_config(spec)
     style.update({"color": "#d7301f", "weight": max(spec.style.weight, 1) + 3, "opacity": 1,
                   "fill_opacity": 0.25 if payload.kind == "polygon" else style["fill_opacity"],
                   "radius": spec.style.radius + 4, "category_field": None, "categories": {}})

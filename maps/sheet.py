@@ -50,16 +50,6 @@ STATUS_COLOURS = {
     "incomplete": "#e08a00",
 }
 HIGHLIGHT = "#d7301f"
-#: labels of category values that are English codes in the data
-_VALUE_ZH = {
-    "metro": "地铁", "tram": "有轨电车", "cableway": "索道", "rail": "铁路", "bus": "公交",
-    "motorway": "快速路", "trunk": "快速路", "primary": "主干路", "secondary": "次干路", "tertiary": "支路",
-    "residential": "居住区道路", "living_street": "生活性街道", "pedestrian": "步行街", "service": "服务道路",
-    "footway": "人行道", "unclassified": "其他道路",
-    "culture": "文化设施", "medical": "医疗设施", "elderly": "养老设施", "park": "公园", "education": "教育设施",
-    "sport": "体育设施", "convenience": "便民商业", "named": "有站名", "assumed": "推定站点",
-    "bus_stop": "公交站", "station": "轨道站", "enterprise": "企业", "government": "政府机构",
-}
 
 _RENDER_LOCK = threading.Lock()
 
@@ -305,9 +295,9 @@ def _category_entries(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: Lang) -> l
     names = frame[label_field] if label_field in frame.columns else None
     #: one feature name per category (e.g. one metro line per line colour): show the names instead of codes
     named: dict[str, str] = {}
-    # Chinese values and known codes (metro, park …) read well as they are; bare codes (line "1", "201")
-    # are replaced by the feature names when each such code stands for exactly one named feature
-    bare = sorted(v for v in present if not _has_cjk(v) and v not in _VALUE_ZH)
+    # the catalogue's category_labels name the codes; bare codes without a label (line "1", "201") are replaced
+    # by the feature names when each such code stands for exactly one named feature, or else shown as they are
+    bare = sorted(v for v in present if not _has_cjk(v) and v not in style.category_labels)
     if names is not None:
         for value in bare:
             distinct = {str(v) for v in names[values == value] if isinstance(v, str) and v.strip()}
@@ -319,7 +309,7 @@ def _category_entries(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: Lang) -> l
     for value, colour in style.categories.items():
         if value not in present:
             continue
-        label = named.get(value) or (_VALUE_ZH.get(value, value) if lang == "zh" else value)
+        label = named.get(value) or style.category_label(value, lang)
         entries.append((label, colour))
     others = sorted(present - set(style.categories))
     if others:
@@ -984,8 +974,9 @@ def _number(value: float) -> str:
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
 
 
-def _value_text(value: Any, unit: str | None, lang: Lang = "zh") -> str:
-    """A measured value or threshold as text: numbers with the unit, lists joined, mappings as key value."""
+def _value_text(value: Any, unit: str | None, lang: Lang = "zh", names: dict[str, str] | None = None) -> str:
+    """A measured value or threshold as text: numbers with the unit, lists joined, mappings as key value
+    (keys by their ``names``, else as they are)."""
     unit = None if unit in (None, "None", "", "HH:MM") else unit  # HH:MM is a format, not a unit
     if value is None:
         return "—"
@@ -993,7 +984,7 @@ def _value_text(value: Any, unit: str | None, lang: Lang = "zh") -> str:
         return _t(lang, "是", "yes") if value else _t(lang, "否", "no")
     if isinstance(value, dict):
         return _t(lang, "；", "; ").join(
-            f"{_VALUE_ZH.get(str(key), key) if lang == 'zh' else key} {_value_text(item, unit, lang)}"
+            f"{(names or {}).get(str(key), key)} {_value_text(item, unit, lang)}"
                         for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return _t(lang, "、", ", ").join(_value_text(item, None, lang) for item in value) or "—"
@@ -1009,16 +1000,31 @@ _OPERATOR_WORDS = {"review": ("人工核查", "manual review"), "is_true": ("须
                    "intersects": ("位于", "within"), "in": ("属于", "one of")}
 
 
+def _target_names(criterion: dict[str, Any], lang: Lang) -> dict[str, str]:
+    """Names of the keys of a per-target value (``{"culture": 320, ...}``) from the criterion's details."""
+    details = criterion.get("details")
+    if not isinstance(details, list):
+        return {}
+    names = {}
+    for item in details:
+        if isinstance(item, dict) and item.get("key") is not None:
+            title = item.get("title_zh") if lang == "zh" else item.get("title_en")
+            names[str(item["key"])] = str(title or item.get("title_zh") or item["key"])
+    return names
+
+
 def _requirement(criterion: dict[str, Any], lang: Lang = "zh") -> str:
     operator = criterion.get("operator")
     threshold = criterion.get("threshold")
+    names = _target_names(criterion, lang)
     if operator in _OPERATOR_WORDS:
         words = _OPERATOR_WORDS[str(operator)][0 if lang == "zh" else 1]
-        return words if threshold is None else f"{words} {_value_text(threshold, criterion.get('unit'), lang)}"
+        return words if threshold is None else \
+            f"{words} {_value_text(threshold, criterion.get('unit'), lang, names)}"
     if threshold is None and operator is None:
         return "—"
     op = _OPERATORS.get(str(operator), str(operator or ""))
-    return f"{op} {_value_text(threshold, criterion.get('unit'), lang)}".strip()
+    return f"{op} {_value_text(threshold, criterion.get('unit'), lang, names)}".strip()
 
 
 def report_site_frame(report: dict[str, Any]) -> gpd.GeoDataFrame:
@@ -1163,7 +1169,8 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
             cells = [
                 wrap(title, widths[0] - 2, size),
                 [_STATUS_ZH.get(status, status) if lang == "zh" else status],
-                wrap(_value_text(criterion.get("value"), criterion.get("unit"), lang), widths[2] - 2, size),
+                wrap(_value_text(criterion.get("value"), criterion.get("unit"), lang,
+                                 _target_names(criterion, lang)), widths[2] - 2, size),
                 wrap(_requirement(criterion, lang), widths[3] - 2, size),
                 _clip_lines(wrap(note, widths[4] - 2, size * 0.9), 3),
             ]

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import SettingsDep, StoreDep
 from api.errors import BadRequestError, NotFoundError
+from api.settings import Settings
 from layers.errors import FeatureNotFoundError
+from layers.store import PlanStore
 from maps import builders
 from maps.assets import STATIC_DIR
 from maps.basemaps import BASEMAPS, available_basemaps
@@ -118,33 +121,6 @@ def _base_url(request: Request, settings) -> str:
     return settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
 
 
-def _options(request: Request, settings, store, *, basemap: str, lang: str, bbox: str | None,
-             layers: str | None, download: bool, embed_path: str, page_path: str) -> PageOptions:
-    basemap = parse_basemap(basemap, settings.tianditu_key)
-    lang = parse_lang(lang)
-    box = parse_bbox(bbox, store.plan.map_area)
-    layer_ids = parse_layers(layers, store)
-    root = settings.public_url.rstrip("/")
-    base = _base_url(request, settings)
-    kept = {k: v for k, v in (("layers", layers), ("bbox", bbox), ("lang", lang if lang != "zh" else None))
-            if v}
-
-    def with_query(path: str, **extra: str) -> str:
-        query = urlencode({**kept, **extra})
-        return f"{path}?{query}" if query else path
-
-    links = {b.id: with_query(f"{root}{page_path}", basemap=b.id) for b in available_basemaps(settings.tianditu_key)}
-    return PageOptions(
-        basemap=basemap, lang=lang, bbox=box, layer_ids=layer_ids,
-        static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed", api_url=f"{root}/api",
-        tianditu_key=settings.tianditu_key, assets=static_files() if download else None,
-        basemap_links=links,
-        snippet_src=with_query(f"{base}{embed_path}", **({"basemap": basemap} if basemap != "none" else {})),
-        download_href=with_query(f"{root}{page_path}", download="1",
-                                 **({"basemap": basemap} if basemap != "none" else {})),
-    )
-
-
 def _page(html: str, *, basemap: str, download: bool, filename: str) -> HTMLResponse:
     tiles = TILE_HOSTS.get(basemap, "")
     csp = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -155,6 +131,80 @@ def _page(html: str, *, basemap: str, download: bool, filename: str) -> HTMLResp
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[:120] or "map"
         headers["Content-Disposition"] = f'attachment; filename="{safe}.html"'
     return HTMLResponse(html, headers=headers)
+
+
+@dataclass(frozen=True)
+class MapQuery:
+    """The query every map page takes (basemap, lang, bbox, layers, download), parsed and validated once.
+
+    Routes receive it through :data:`MapQueryDep`; :meth:`options` turns it into the builders' ``PageOptions``
+    and :meth:`respond` into the HTML response.
+    """
+
+    request: Request
+    settings: Settings
+    store: PlanStore
+    basemap: str
+    lang: str
+    bbox: tuple[float, float, float, float] | None
+    layer_ids: tuple[str, ...] | None
+    download: bool
+    #: the bbox and layers as the request gave them, kept in the links the page offers
+    bbox_text: str | None = None
+    layers_text: str | None = None
+
+    def as_download(self) -> MapQuery:
+        """The same query asking for the standalone file (the ``…/download`` routes)."""
+        return replace(self, download=True)
+
+    def options(self, page_path: str, embed_path: str) -> PageOptions:
+        """Page options for the page at ``page_path`` whose iframe snippet points at ``embed_path``."""
+        settings = self.settings
+        root = settings.public_url.rstrip("/")
+        base = _base_url(self.request, settings)
+        kept = {k: v for k, v in (("layers", self.layers_text), ("bbox", self.bbox_text),
+                                  ("lang", self.lang if self.lang != "zh" else None)) if v}
+        basemap = {"basemap": self.basemap} if self.basemap != "none" else {}
+
+        def with_query(path: str, **extra: str) -> str:
+            query = urlencode({**kept, **extra})
+            return f"{path}?{query}" if query else path
+
+        links = {b.id: with_query(f"{root}{page_path}", basemap=b.id)
+                 for b in available_basemaps(settings.tianditu_key)}
+        return PageOptions(
+            basemap=self.basemap, lang=self.lang, bbox=self.bbox, layer_ids=self.layer_ids,
+            static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed", api_url=f"{root}/api",
+            tianditu_key=settings.tianditu_key, assets=static_files() if self.download else None,
+            basemap_links=links,
+            snippet_src=with_query(f"{base}{embed_path}", **basemap),
+            download_href=with_query(f"{root}{page_path}", download="1", **basemap),
+        )
+
+    def respond(self, html: str, filename: str) -> HTMLResponse:
+        """The page with its security headers; an attachment named ``<plan>-<filename>.html`` for a download."""
+        return _page(html, basemap=self.basemap, download=self.download,
+                     filename=f"{self.store.plan_id}-{filename}")
+
+
+def map_query(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+              lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
+              download: DownloadQ = None) -> MapQuery:
+    """Dependency: parse and validate the map query once (400/404 with a message saying what to fix)."""
+    is_download = parse_download(download)
+    return MapQuery(
+        request=request, settings=settings, store=store,
+        basemap=parse_basemap(basemap, settings.tianditu_key), lang=parse_lang(lang),
+        bbox=parse_bbox(bbox, store.plan.map_area), layer_ids=parse_layers(layers, store), download=is_download,
+        bbox_text=bbox, layers_text=layers,
+    )
+
+
+MapQueryDep = Annotated[MapQuery, Depends(map_query)]
+
+
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 def _zone_or_404(store, zone_id: str) -> None:
@@ -212,117 +262,72 @@ def maps_index(request: Request, settings: SettingsDep, store: StoreDep) -> HTML
 
 
 @router.get("/maps/overview", response_class=HTMLResponse, summary="The whole plan on one map")
-def overview(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-             lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-             download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path="/embed/map", page_path="/maps/overview")
-    return _page(builders.build_overview(store, opts), basemap=opts.basemap, download=is_download,
-                 filename=f"{store.plan_id}-overview")
+def overview(query: MapQueryDep) -> HTMLResponse:
+    opts = query.options("/maps/overview", "/embed/map")
+    return query.respond(builders.build_overview(query.store, opts), "overview")
 
 
 @router.get("/maps/overview/download", response_class=HTMLResponse, summary="The overview as one HTML file")
-def overview_download(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-                      lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None) -> HTMLResponse:
-    return overview(request, settings, store, basemap, lang, bbox, layers, "1")
+def overview_download(query: MapQueryDep) -> HTMLResponse:
+    return overview(query.as_download())
 
 
 @router.get("/maps/zones/{zone_id}", response_class=HTMLResponse, summary="One zone with context and audit")
-def zone(zone_id: str, request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-         lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-         download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    _zone_or_404(store, zone_id)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path=f"/embed/zones/{quote(zone_id, safe='')}",
-                    page_path=f"/maps/zones/{quote(zone_id, safe='')}")
-    audit, reason = zone_audit(store, zone_id)
-    html = builders.build_zone_map(store, zone_id, opts, audit=audit, audit_reason=reason)
-    return _page(html, basemap=opts.basemap, download=is_download, filename=f"{store.plan_id}-zone-{zone_id}")
+def zone(zone_id: str, query: MapQueryDep) -> HTMLResponse:
+    _zone_or_404(query.store, zone_id)
+    opts = query.options(f"/maps/zones/{_quoted(zone_id)}", f"/embed/zones/{_quoted(zone_id)}")
+    audit, reason = zone_audit(query.store, zone_id)
+    html = builders.build_zone_map(query.store, zone_id, opts, audit=audit, audit_reason=reason)
+    return query.respond(html, f"zone-{zone_id}")
 
 
 @router.get("/maps/zones/{zone_id}/download", response_class=HTMLResponse, summary="A zone map as one HTML file")
-def zone_download(zone_id: str, request: Request, settings: SettingsDep, store: StoreDep,
-                  basemap: BasemapQ = "none", lang: LangQ = "zh", bbox: BboxQ = None,
-                  layers: LayersQ = None) -> HTMLResponse:
-    return zone(zone_id, request, settings, store, basemap, lang, bbox, layers, "1")
+def zone_download(zone_id: str, query: MapQueryDep) -> HTMLResponse:
+    return zone(zone_id, query.as_download())
 
 
 @router.get("/maps/projects/{project_id}", response_class=HTMLResponse, summary="One key project with context")
-def project(project_id: str, request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-            lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-            download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    _project_or_404(store, project_id)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path=f"/embed/projects/{quote(project_id, safe='')}",
-                    page_path=f"/maps/projects/{quote(project_id, safe='')}")
-    html = builders.build_project_map(store, project_id, opts)
-    return _page(html, basemap=opts.basemap, download=is_download,
-                 filename=f"{store.plan_id}-project-{project_id}")
+def project(project_id: str, query: MapQueryDep) -> HTMLResponse:
+    _project_or_404(query.store, project_id)
+    opts = query.options(f"/maps/projects/{_quoted(project_id)}", f"/embed/projects/{_quoted(project_id)}")
+    return query.respond(builders.build_project_map(query.store, project_id, opts), f"project-{project_id}")
 
 
 @router.get("/maps/projects/{project_id}/download", response_class=HTMLResponse,
             summary="A project map as one HTML file")
-def project_download(project_id: str, request: Request, settings: SettingsDep, store: StoreDep,
-                     basemap: BasemapQ = "none", lang: LangQ = "zh", bbox: BboxQ = None,
-                     layers: LayersQ = None) -> HTMLResponse:
-    return project(project_id, request, settings, store, basemap, lang, bbox, layers, "1")
+def project_download(project_id: str, query: MapQueryDep) -> HTMLResponse:
+    return project(project_id, query.as_download())
 
 
 @router.get("/maps/check", response_class=HTMLResponse, summary="Draw a site and check it against a ruleset")
-def check(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-          lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-          download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path="/embed/map", page_path="/maps/check")
-    return _page(builders.build_check_map(store, opts), basemap=opts.basemap, download=is_download,
-                 filename=f"{store.plan_id}-check")
+def check(query: MapQueryDep) -> HTMLResponse:
+    opts = query.options("/maps/check", "/embed/map")
+    return query.respond(builders.build_check_map(query.store, opts), "check")
 
 
 # ---------------------------------------------------------------------------------------------- embeds
 @router.get("/embed/map", response_class=HTMLResponse, summary="Chrome-less map of chosen layers (for an iframe)")
-def embed_map(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-              lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-              download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path="/embed/map", page_path="/embed/map")
-    return _page(builders.build_embed(store, opts), basemap=opts.basemap, download=is_download,
-                 filename=f"{store.plan_id}-map")
+def embed_map(query: MapQueryDep) -> HTMLResponse:
+    opts = query.options("/embed/map", "/embed/map")
+    return query.respond(builders.build_embed(query.store, opts), "map")
 
 
 @router.get("/embed/overview", response_class=HTMLResponse, include_in_schema=False)
-def embed_overview(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-                   lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-                   download: DownloadQ = None) -> HTMLResponse:
-    return embed_map(request, settings, store, basemap, lang, bbox, layers, download)
+def embed_overview(query: MapQueryDep) -> HTMLResponse:
+    return embed_map(query)
 
 
 @router.get("/embed/zones/{zone_id}", response_class=HTMLResponse, summary="Chrome-less zone map")
-def embed_zone(zone_id: str, request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
-               lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-               download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    _zone_or_404(store, zone_id)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path=f"/embed/zones/{quote(zone_id, safe='')}",
-                    page_path=f"/embed/zones/{quote(zone_id, safe='')}")
-    return _page(builders.build_embed(store, opts, zone_id=zone_id), basemap=opts.basemap, download=is_download,
-                 filename=f"{store.plan_id}-zone-{zone_id}")
+def embed_zone(zone_id: str, query: MapQueryDep) -> HTMLResponse:
+    _zone_or_404(query.store, zone_id)
+    path = f"/embed/zones/{_quoted(zone_id)}"
+    return query.respond(builders.build_embed(query.store, query.options(path, path), zone_id=zone_id),
+                         f"zone-{zone_id}")
 
 
 @router.get("/embed/projects/{project_id}", response_class=HTMLResponse, summary="Chrome-less project map")
-def embed_project(project_id: str, request: Request, settings: SettingsDep, store: StoreDep,
-                  basemap: BasemapQ = "none", lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
-                  download: DownloadQ = None) -> HTMLResponse:
-    is_download = parse_download(download)
-    _project_or_404(store, project_id)
-    opts = _options(request, settings, store, basemap=basemap, lang=lang, bbox=bbox, layers=layers,
-                    download=is_download, embed_path=f"/embed/projects/{quote(project_id, safe='')}",
-                    page_path=f"/embed/projects/{quote(project_id, safe='')}")
-    return _page(builders.build_embed(store, opts, project_id=project_id), basemap=opts.basemap,
-                 download=is_download, filename=f"{store.plan_id}-project-{project_id}")
-
+def embed_project(project_id: str, query: MapQueryDep) -> HTMLResponse:
+    _project_or_404(query.store, project_id)
+    path = f"/embed/projects/{_quoted(project_id)}"
+    return query.respond(builders.build_embed(query.store, query.options(path, path), project_id=project_id),
+                         f"project-{project_id}")

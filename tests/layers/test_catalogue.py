@@ -173,6 +173,14 @@ BAD_CASES = {
     "negative accuracy": (_set("layers.1.provenance.accuracy_m", -3), "spots", "provenance.accuracy_m",
                           "greater than or equal to 0"),
     "misspelt style key": (_set("layers.1.style", {"colour": "#fff"}), "spots", "style.colour", "not permitted"),
+    "label for an unknown category": (
+        _set("layers.1.style", {"category_field": "kind", "categories": {"a": "#ff0000"},
+                                "category_labels": {"a": {"zh": "甲", "en": "A"}, "b": {"zh": "乙", "en": "B"}}}),
+        "spots", "style.category_labels", "labels for 'b', which are not codes of categories ('a')"),
+    "category label without English": (
+        _set("layers.1.style", {"category_field": "kind", "categories": {"a": "#ff0000"},
+                                "category_labels": {"a": {"zh": "甲"}}}),
+        "spots", "style.category_labels.a.en", "required"),
     "bad source crs": (_set("layers.1.source_crs", "EPSG:999999"), "spots", "source_crs", "unknown CRS"),
     "duplicate layer ids": (_duplicate_layer, "spots", "id", "duplicate"),
     "unknown provider": (_set("layers.1.provider", "shapefile"), "spots", "provider", "geojson"),
@@ -245,6 +253,19 @@ def test_unreadable_data_file_names_layer_and_file(tmp_path: Path) -> None:
 def test_real_catalogue_is_valid(store) -> None:
     assert store.plan.id == "xigang"
     assert "district-boundary" in [s.id for s in store.specs]
+
+
+def test_real_catalogue_names_every_category(store) -> None:
+    categorised = [s for s in store.specs if s.style.category_field]
+    assert {s.id for s in categorised} >= {"transit-lines", "transit-stations", "bus-stops", "facilities",
+                                          "night-economy", "key-projects"}
+    for spec in categorised:
+        assert set(spec.style.category_labels) == set(spec.style.categories), spec.id
+    status = store.spec("key-projects").style
+    assert status.category_label("重点实施", "en") == "Under implementation"
+    assert status.category_label("重点实施", "zh") == "重点实施"
+    assert status.category_label("未知状态", "en") == "未知状态"  # no label: the code itself
+    assert store.spec("transit-lines").style.category_label("2", "en") == "Dalian Metro Line 2"
 
 
 # ---------------------------------------------------------------------------------------------- planmap serve

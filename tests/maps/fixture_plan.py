@@ -112,7 +112,10 @@ def write_fixture_plan(root: Path) -> Path:
             _layer("key-projects", "重点项目", "Key projects", "重点项目", "Point",
                    {"status": {"type": "string", "title_zh": "状态", "title_en": "Status"}},
                    {"color": "#444444", "radius": 7, "category_field": "status",
-                    "categories": {"重点实施": "#d7301f", "拟推进": "#fc8d59", "力争盘活": "#fdcc8a"}},
+                    "categories": {"重点实施": "#d7301f", "拟推进": "#fc8d59", "力争盘活": "#fdcc8a"},
+                    "category_labels": {"重点实施": {"zh": "重点实施", "en": "Under implementation"},
+                                        "拟推进": {"zh": "拟推进", "en": "Proposed"},
+                                        "力争盘活": {"zh": "力争盘活", "en": "To revitalise"}}},
                    schematic=True),
         ],
     }

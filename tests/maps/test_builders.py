@@ -235,3 +235,84 @@ def test_zone_and_project_pages_frame_the_feature(tiny_store):
     assert "东关街" in html and "示意" in html
     project = builders.build_project_map(tiny_store, "project-ok", PageOptions(lang="en"))
     assert "Audit" not in project and "Provenance" in project and "test fixture" in project
+
+
+# ---------------------------------------------------------------------------------------------- labels and credits
+def _page_setup(html: str) -> dict:
+    start = html.index("planmap.init(")
+    start = html.index("{", start)
+    return json.JSONDecoder().raw_decode(html, start)[0]
+
+
+def _layer_configs(html: str) -> list[dict]:
+    """The config of every ``planmap.geojson`` call of a page (the layer's id, style, credits, …)."""
+    decoder = json.JSONDecoder()
+    configs = []
+    for match in re.finditer(r"planmap\.geojson\(\w+, ", html):
+        configs.append(decoder.raw_decode(html, match.end())[0])
+    return configs
+
+
+def _legend(html: str) -> str:
+    legend = html[html.index('id="pm-legend"'):]
+    return legend[:legend.index("</details>")]
+
+
+def test_category_names_follow_the_page_language(tiny_store):
+    english = builders.build_overview(tiny_store, PageOptions(lang="en"))
+    legend = _legend(english)
+    assert "Under implementation" in legend and "Proposed" in legend and "重点实施" not in legend
+    # a code without a label shows as it is
+    assert "metro" in legend and "tram" in legend
+    projects = next(c for c in _layer_configs(english) if c["id"] == "key-projects")
+    assert projects["value_labels"] == {"status": {"重点实施": "Under implementation", "拟推进": "Proposed",
+                                                   "力争盘活": "To revitalise"}}
+    chinese = builders.build_overview(tiny_store, PageOptions())
+    assert "重点实施" in _legend(chinese) and "Under implementation" not in chinese
+    # the project page's attribute table names the status too
+    page = builders.build_project_map(tiny_store, "project-ok", PageOptions(lang="en"))
+    panel = page[page.index('<table class="pm-attrs">'):]
+    assert "<td>Proposed</td>" in panel[:panel.index("</table>")]
+
+
+def test_real_overview_names_project_status_and_lines(store):
+    english = builders.build_overview(store, PageOptions(lang="en"))
+    legend = _legend(english)
+    for words in ("Under implementation", "Proposed", "To revitalise", "Mentioned in the plan",
+                  "Dalian Metro Line 2", "Tram 201", "Commercial complex", "Assumed stop"):
+        assert words in legend, words
+    assert "重点实施" not in legend
+    # a schematic layer's title is not followed by "(schematic)" and the schematic badge both
+    assert "(schematic)<span" not in legend
+    chinese = _legend(builders.build_overview(store, PageOptions()))
+    for words in ("重点实施", "拟推进", "大连地铁2号线", "有轨电车201路", "推定站点"):
+        assert words in chinese, words
+
+
+def test_overview_credits_openstreetmap_once(store):
+    html = builders.build_overview(store, PageOptions(lang="en"))
+    credits = _page_setup(html)["credits"]
+    osm = [key for key, text in credits.items() if "OpenStreetMap" in text]
+    assert osm == ["osm"]
+    assert len(set(credits.values())) == len(credits)  # one line per credit
+    assert {"osm", "gshhg", "amap", "schematic"} <= set(credits)
+    configs = _layer_configs(html)
+    by_id = {c["id"]: c for c in configs if c["interactive"]}
+    # each OSM-derived layer asks for the one OSM credit; none carries its own attribution text any more
+    for layer_id in ("transit-lines", "transit-stations", "streets", "layout-bays", "key-projects"):
+        assert "osm" in by_id[layer_id]["credits"], layer_id
+    assert by_id["coastline"]["credits"] == ["gshhg"]
+    assert by_id["district-boundary"]["credits"] == ["amap"]
+    assert "schematic" in by_id["layout-axis"]["credits"] and "osm" not in by_id["layout-axis"]["credits"]
+    assert all("attribution" not in c for c in configs)
+    # every credit a layer asks for is on the page
+    assert {key for c in configs for key in c["credits"]} <= set(credits)
+
+
+def test_osm_basemap_shares_its_credit_with_the_data(store):
+    from maps.basemaps import OSM_ATTRIBUTION
+
+    html = builders.build_overview(store, PageOptions(basemap="osm"))
+    assert _page_setup(html)["credits"]["osm"] == OSM_ATTRIBUTION  # one text: Leaflet shows it once
+    offline = _page_setup(builders.build_overview(store, PageOptions()))["credits"]
+    assert "http" not in "".join(offline.values())  # offline pages hold no URL

@@ -62,7 +62,9 @@ def layers() -> list[MapLayer]:
                               "accuracy_m": 10, "attribution": "© OpenStreetMap contributors"})
     projects = _spec("test-projects", "测试重点项目", "Point", "重点项目", schematic=True,
                      style={"color": "#333333", "radius": 6, "category_field": "status",
-                            "categories": {"重点实施": "#d7191c", "拟推进": "#fdae61"}})
+                            "categories": {"重点实施": "#d7191c", "拟推进": "#fdae61"},
+                            "category_labels": {"重点实施": {"zh": "重点实施", "en": "Under implementation"},
+                                                "拟推进": {"zh": "拟推进", "en": "Proposed"}}})
     return [
         MapLayer(zones, gpd.GeoDataFrame(
             {"id": ["z1", "z2"], "name": ["青泥洼桥商圈", "天津街商圈"]},
@@ -133,6 +135,10 @@ def test_english_sheet(layers, font_family):
     text = _pdf_text(_render(layers, font_family, "pdf", lang="en", title="Test plan map"))
     for expected in ["Testplanmap", "Legend", "TestZones", "Sources", "Scale1:", "N"]:
         assert expected in text, expected
+    # the legend names the project statuses in English (catalogue category_labels), not by their Chinese codes
+    legend = text.split("Legend", 1)[1]
+    assert "Underimplementation" in legend and "Proposed" in legend
+    assert "重点实施" not in text and "拟推进" not in text
 
 
 def test_no_osm_credit_without_osm_layers(layers, font_family):
@@ -273,7 +279,10 @@ REPORT = {
         {"id": "transit", "title_zh": "公共交通便利", "title_en": "Transit", "status": "pass",
          "value": {"bus_stop": 109.5, "station": 420.0}, "operator": "within",
          "threshold": {"bus_stop": 300.0, "station": 800.0}, "unit": "m", "method": "walking distance",
-         "source": "第六条第2项"},
+         "source": "第六条第2项",
+         # per-target values are named by the targets in the details (as geo.criteria reports them)
+         "details": [{"key": "bus_stop", "title_zh": "公交站", "title_en": "bus stop", "max_m": 300.0},
+                     {"key": "station", "title_zh": "轨道站", "title_en": "station", "max_m": 800.0}]},
         {"id": "floor_area", "title_zh": "建筑面积", "title_en": "Floor area", "status": "needs-data",
          "value": None, "operator": ">=", "threshold": 15000, "unit": "m²", "method": "supply floor_area_m2",
          "source": "第六条第4项", "missing_attribute": "floor_area_m2"},
@@ -332,16 +341,43 @@ def test_overview_of_the_plan_lists_its_layers(store, font_family):
             assert title[:8] in text, spec.id
 
 
-def test_known_category_codes_are_translated_not_replaced_by_names(font_family):
+@pytest.mark.parametrize("lang, expected, absent", [
+    ("en", ["Underimplementation", "Proposed", "DalianMetroLine2", "Tram201", "Commercialcomplex"], ["重点实施"]),
+    ("zh", ["重点实施", "拟推进", "大连地铁2号线", "有轨电车201路", "商业综合体"], ["Underimplementation"]),
+])
+def test_plan_sheet_names_categories_in_the_sheet_language(store, font_family, lang, expected, absent):
+    layer_ids = ("key-projects", "transit-lines", "night-economy")
+    real = [MapLayer(store.spec(i), store.layer(i)) for i in layer_ids]
+    extent = tuple(float(v) for v in store.boundary.bounds)
+    content = render_map_sheet(real, extent=extent, metric_crs=store.metric_crs,
+                               info=_info(title="Xigang" if lang == "en" else "西岗", lang=lang),
+                               font_family=font_family, page=PageSize(297.0, 210.0, 100), fmt="pdf")
+    legend = _pdf_text(content).split("Legend" if lang == "en" else "图例", 1)[1]
+    for words in expected:
+        assert words in legend, words
+    for words in absent:
+        assert words not in legend, words
+
+
+def test_labelled_category_codes_are_named_not_replaced_by_feature_names(font_family):
     spec = _spec("test-facilities", "测试设施", "Point", "基础",
-                 style={"category_field": "kind", "categories": {"park": "#2ca02c", "medical": "#d62728"}})
-    frame = gpd.GeoDataFrame({"id": ["a", "b"], "name": ["北京公园", "友谊医院"], "kind": ["park", "medical"]},
-                             geometry=[shapely.Point(121.61, 38.91), shapely.Point(121.62, 38.915)], crs=4326)
+                 style={"category_field": "kind", "categories": {"park": "#2ca02c", "medical": "#d62728",
+                                                                 "sport": "#1f77b4"},
+                        "category_labels": {"park": {"zh": "公园", "en": "Park"},
+                                            "medical": {"zh": "医疗设施", "en": "Medical"}}})
+    frame = gpd.GeoDataFrame({"id": ["a", "b", "c", "d"], "name": ["北京公园", "友谊医院", "体育馆", "游泳馆"],
+                              "kind": ["park", "medical", "sport", "sport"]},
+                             geometry=[shapely.Point(121.61, 38.91), shapely.Point(121.62, 38.915),
+                                       shapely.Point(121.615, 38.912), shapely.Point(121.625, 38.918)], crs=4326)
     text = _pdf_text(_render([MapLayer(spec, frame)], font_family, "pdf"))
     legend = text.split("图例", 1)[1]
     assert "公园" in legend and "医疗设施" in legend
     assert "北京公园" not in text  # base layers carry no map labels, and the legend shows the category
-    assert legend.index("公园") < legend.index("医疗设施")  # catalogue order
+    assert legend.index("公园") < legend.index("医疗设施") < legend.index("sport")  # catalogue order
+    # a code without a label (and standing for two differently named features) shows as the code itself
+    english = _pdf_text(_render([MapLayer(spec, frame)], font_family, "pdf", lang="en"))
+    legend_en = english.split("Legend", 1)[1]
+    assert "Park" in legend_en and "Medical" in legend_en and "sport" in legend_en
 
 
 # ---------------------------------------------------------------------------------------------------- fonts

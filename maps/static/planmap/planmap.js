@@ -138,6 +138,30 @@
   }
   pm.labelOf = labelOf;
 
+  /* A category code shown by its name in the page language (from the catalogue's category_labels). */
+  function valueLabel(cfg, field, value) {
+    var names = (cfg.value_labels || {})[field];
+    if (!names || typeof value !== 'string') { return value; }
+    return Object.prototype.hasOwnProperty.call(names, value) ? names[value] : value;
+  }
+  pm.valueLabel = valueLabel;
+
+  /* Credits in the attribution control while the layer is on the map. The control counts identical texts, so a
+     credit needed by ten layers shows once and goes when the last of them is switched off. */
+  function bindCredits(layer, keys) {
+    var texts = (keys || []).map(function (key) { return (pm.cfg.credits || {})[key]; })
+      .filter(function (text) { return !!text; });
+    if (!texts.length) { return; }
+    layer.on('add', function () {
+      var control = layer._map && layer._map.attributionControl;
+      if (!control) { return; }
+      texts.forEach(function (text) { control.addAttribution(text); });
+      layer.once('remove', function () {
+        texts.forEach(function (text) { control.removeAttribution(text); });
+      });
+    });
+  }
+
   pm.popupContent = function (cfg, props) {
     var box = el('div', null, 'pm-popup');
     box.appendChild(el('div', labelOf(cfg, props), 'pm-popup-title'));
@@ -152,7 +176,7 @@
       if (value === null || value === undefined || value === '') { return; }
       var row = el('tr');
       row.appendChild(el('th', pair[1]));
-      row.appendChild(el('td', fmt(value)));
+      row.appendChild(el('td', fmt(valueLabel(cfg, pair[0], value))));
       table.appendChild(row);
     });
     if (table.childNodes.length) { box.appendChild(table); }
@@ -176,7 +200,6 @@
     function propsOf(feature) { return Object.assign({}, common, feature.properties || {}); }
     var options = {
       interactive: cfg.interactive !== false,
-      attribution: cfg.attribution || null,
       style: function (feature) { return pm.pathStyle(cfg, propsOf(feature)); },
       pointToLayer: function (feature, latlng) {
         var st = pm.pathStyle(cfg, propsOf(feature));
@@ -196,6 +219,7 @@
     if (cfg.pane) { options.pane = cfg.pane; }
     var layer = L.geoJSON(data, options);
     layer.planmapId = cfg.id;
+    bindCredits(layer, cfg.credits);
     return layer;
   };
 
