@@ -910,11 +910,18 @@ def build_projects(base: Base, zones: dict[str, dict[str, Any]],
                 how = f"position not found: spread along {near_names[near]} inside {label}"
             accuracy = max(_radius_accuracy(area), 500.0) if zone_ids else 2500.0
         else:
+            # unknown positions inside one zone: a small symbolic ring round the zone's centre, so the points
+            # read as "these belong here" and not as a surveyed row of sites
             centre = inner.representative_point()
-            chord = LineString([(centre.x - 5000, centre.y), (centre.x + 5000, centre.y)]).intersection(inner)
-            line = min(getattr(chord, "geoms", [chord]), key=lambda g: g.distance(centre))
-            how = f"position not found: placed inside {label}"
             accuracy = _radius_accuracy(area) if zone_ids else 3000.0
+            ring = 0.0 if len(members) == 1 else min(60.0 + 25.0 * len(members), 0.5 * accuracy)
+            how = (f"position not found: placed inside {label}"
+                   + (" on a symbolic ring round its centre" if len(members) > 1 else " at its centre"))
+            for i, pid in enumerate(members):
+                angle = 2 * np.pi * i / len(members) + np.pi / 2
+                point = Point(centre.x + ring * np.cos(angle), centre.y + ring * np.sin(angle))
+                placed[pid] = (point if inner.contains(point) else nearest_on(inner, point), accuracy, how)
+            continue
         line = longest_line(line) if line.geom_type != "LineString" else line
         for i, pid in enumerate(members):
             placed[pid] = (line.interpolate((i + 1) / (len(members) + 1), normalized=True), accuracy, how)
