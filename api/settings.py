@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,5 +29,7 @@ class Settings(BaseSettings):
     public_url: str = ""
 
 
+@lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The process's settings, read from the environment once (tests inject their own with Depends)."""
     return Settings()

@@ -1,12 +1,13 @@
 """Site checks and the plan audit: measure a site, judge it against a ruleset, place it in the plan.
 
 Pure: the caller (API, CLI) passes the plan's layers, walk network and boundary from the store; nothing here
-reads files. The report is the contract documented in CONTRACTS.md ("Check report").
+reads files. The report is the contract documented in the README ("The check report").
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -43,19 +44,23 @@ MEASUREMENT_KEYS = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "w
 
 # ---------------------------------------------------------------------------------------------- metric cache
 _METRIC: dict[tuple[int, str], tuple[weakref.ref, np.ndarray]] = {}
+#: checks run in the server's thread pool and the audit thread at once: the cache is shared between them
+_METRIC_LOCK = threading.Lock()
 
 
 def _metric_geometries(frame: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
     """The frame's geometries in ``crs``, projected once per (frame, crs) while the frame lives."""
     key = (id(frame), crs.to_wkt())
-    cached = _METRIC.get(key)
-    if cached is not None and cached[0]() is frame:
-        return cached[1]
-    geoms = np.asarray(frame.to_crs(crs).geometry.values, dtype=object) if len(frame) else np.empty(0, object)
-    for stale in [k for k, (ref, _) in _METRIC.items() if ref() is None]:
-        _METRIC.pop(stale, None)
-    _METRIC[key] = (weakref.ref(frame), geoms)
-    return geoms
+    with _METRIC_LOCK:
+        cached = _METRIC.get(key)
+        if cached is not None and cached[0]() is frame:
+            return cached[1]
+        geoms = (np.asarray(frame.to_crs(crs).geometry.values, dtype=object) if len(frame)
+                 else np.empty(0, object))
+        for stale in [k for k, (ref, _) in _METRIC.items() if ref() is None]:
+            _METRIC.pop(stale, None)
+        _METRIC[key] = (weakref.ref(frame), geoms)
+        return geoms
 
 
 @lru_cache(maxsize=16)
@@ -315,7 +320,7 @@ def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFr
 
     Returns
     -------
-    The report dict (see CONTRACTS.md "Check report"); JSON-safe.
+    The report dict (the README's "The check report"); JSON-safe.
     """
     parsed = site if isinstance(site, Site) else parse_site(
         site, allowed=ruleset.geometry, boundary=boundary, map_area=map_area)
@@ -336,8 +341,9 @@ def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFr
     crs_name = f"EPSG:{metric_crs.to_epsg()}" if metric_crs.to_epsg() else metric_crs.name
     values, profile = measure_geometry(site_m, width_m=given_attributes.get("width_m"),
                                       transect_spacing_m=float(resolved["transect_spacing_m"]), crs_name=crs_name)
-    measurements: dict[str, Any] = {key: (None if pd.isna(values[key]) else round(float(values[key]), 2))
-                                    for key in MEASUREMENT_KEYS}
+    measured = {key: (None if pd.isna(values[key]) else float(values[key])) for key in MEASUREMENT_KEYS}
+    measurements: dict[str, Any] = {key: (None if value is None else round(value, 2))
+                                    for key, value in measured.items()}
     measurements["n_transects"] = None if pd.isna(values["n_transects"]) else int(values["n_transects"])
     measurements["method"] = values["method"]
     centre_line = width_profile = None
@@ -351,7 +357,7 @@ def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFr
 
     accessibility, stations = _walks(ruleset, geometry, layers, network, resolved, metric_crs, with_context, warnings)
     location = _location(ruleset, site_m, layers, metric_crs)
-    results = crit.evaluate(ruleset, measurements=measurements, attributes=given_attributes,
+    results = crit.evaluate(ruleset, measurements={**measurements, **measured}, attributes=given_attributes,
                             parameters=resolved, accessibility=accessibility, location=location)
     report = {
         "ruleset": ruleset.id,

@@ -180,9 +180,15 @@ def coerce_parameter(name: str, spec: ParameterSpec, value: Any, *, from_text: b
                 raise CriteriaError(f"parameter {name!r} ({spec.title_en}) must be a number, got {value!r}") from None
         if not _is_number(value):
             raise CriteriaError(f"parameter {name!r} ({spec.title_en}) must be a finite number, got {value!r}")
-        if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+        too_low = spec.minimum is not None and value < spec.minimum
+        too_high = spec.maximum is not None and value > spec.maximum
+        if too_low or too_high:
+            if spec.minimum is not None and spec.maximum is not None:
+                bounds = f"between {spec.minimum:g} and {spec.maximum:g}"
+            else:
+                bounds = f"at least {spec.minimum:g}" if too_low else f"at most {spec.maximum:g}"
             raise CriteriaError(
-                f"parameter {name!r} ({spec.title_en}) must be between {spec.minimum:g} and {spec.maximum:g}"
+                f"parameter {name!r} ({spec.title_en}) must be {bounds}"
                 f"{' ' + spec.unit if spec.unit else ''}, got {value}"
             )
         return float(value)
@@ -268,6 +274,19 @@ def _round(value: float) -> float:
     return round(float(value), 2)
 
 
+#: metres: a measured length or walking distance within a millimetre of its threshold meets it (float noise)
+METRIC_TOLERANCE_M = 1e-3
+
+
+def _compare_metric(value: float, operator: str, threshold: float) -> bool:
+    """Compare an unrounded metric value with its threshold; reported values are rounded, judgements are not."""
+    if operator in (">=", ">"):
+        return _compare(value + METRIC_TOLERANCE_M, operator, threshold)
+    if operator in ("<=", "<"):
+        return _compare(value - METRIC_TOLERANCE_M, operator, threshold)
+    return _compare(value, operator, threshold)
+
+
 def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: Mapping[str, Any],
              parameters: Mapping[str, Any], accessibility: Mapping[str, Mapping[str, Any] | None] | None = None,
              location: Mapping[str, list[dict[str, Any]] | None] | None = None) -> list[dict[str, Any]]:
@@ -324,18 +343,19 @@ def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: M
 def _measurement(result: dict, criterion: Criterion, measurements: Mapping[str, Any],
                  attributes: Mapping[str, Any]) -> None:
     value = measurements.get(criterion.measure)
-    if value is not None and _is_number(value):
+    if value is not None and _is_number(value) and math.isfinite(value):
         result["value"] = _round(value)
         result["method"] = criterion.method or measurements.get("method") or "measured on the site geometry"
     elif criterion.attribute and criterion.attribute in attributes:
-        result["value"] = attributes[criterion.attribute]
+        value = attributes[criterion.attribute]
+        result["value"] = value
         result["method"] = f"given as attribute {criterion.attribute!r} (cannot be measured on this geometry)"
     else:
         _missing(result, criterion, criterion.attribute,
                  f"{criterion.measure} cannot be measured on this geometry"
                  + (f"; supply attribute {criterion.attribute!r}" if criterion.attribute else ""))
         return
-    result["status"] = PASS if _compare(result["value"], criterion.operator, result["threshold"]) else FAIL
+    result["status"] = PASS if _compare_metric(value, criterion.operator, result["threshold"]) else FAIL
 
 
 def _attribute(result: dict, criterion: Criterion, attributes: Mapping[str, Any], ruleset: Ruleset) -> None:
@@ -407,7 +427,7 @@ def _accessibility(result: dict, criterion: Criterion, found: Mapping[str, Any] 
             entry["distance_m"] = values[target.key]
             if not reachable:
                 entry["missing"] = "not reachable on the walk network"
-            statuses.append(PASS if reachable and distance <= limit else FAIL)
+            statuses.append(PASS if reachable and _compare_metric(distance, "<=", limit) else FAIL)
             if hit.get("method"):
                 methods.add(str(hit["method"]))
         details.append(entry)

@@ -13,7 +13,6 @@ Every variant goes through :func:`parse_site`; checks, maps and the CLI never bu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,9 +214,13 @@ def _check_coordinates(geometry: shapely.Geometry, map_area: Sequence[float] | N
             f"coordinates look like swapped latitude/longitude ({example}: latitude above 90°): GeoJSON order "
             "is [longitude, latitude]"
         )
-    raise SuspectCoordinatesError(
-        f"coordinates look like projected metres, not WGS84 degrees ({example}): convert them to EPSG:4326 "
-        "longitude/latitude first"
+    if (np.abs(coords) > 1000).any():
+        raise SuspectCoordinatesError(
+            f"coordinates look like projected metres, not WGS84 degrees ({example}): convert them to EPSG:4326 "
+            "longitude/latitude first"
+        )
+    raise InvalidGeometryError(
+        f"coordinates out of range ({example}): longitude must be within ±180° and latitude within ±90°"
     )
 
 
@@ -365,6 +368,12 @@ def _check_size(geometry: shapely.Geometry, family: str, boundary: shapely.Geome
             raise SiteTooLargeError(
                 f"the site spans {extent / 1000:,.1f} km, more than the plan's map area ({limit / 1000:,.1f} km)"
             )
+    if map_area is not None and not geometry.intersects(shapely.box(*map_area)):
+        x0, y0, x1, y1 = map_area
+        raise InvalidGeometryError(
+            f"the site lies outside this plan's map area (lon {x0}–{x1}, lat {y0}–{y1}): "
+            "draw it where the plan is, or choose the plan that covers it"
+        )
 
 
 def _boundary_warnings(geometry: shapely.Geometry, boundary: shapely.Geometry) -> list[str]:
@@ -382,7 +391,3 @@ def _boundary_warnings(geometry: shapely.Geometry, boundary: shapely.Geometry) -
         return [f"{share:.0%} of the site lies outside the district boundary; it was checked anyway"]
     return ["part of the site lies outside the district boundary; it was checked anyway"]
 
-
-def is_finite_number(value: Any) -> bool:
-    """True for an int/float (not bool) that is finite."""
-    return _is_number(value) and math.isfinite(value)

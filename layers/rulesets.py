@@ -105,6 +105,24 @@ class ParameterSpec(_Strict):
     minimum: float | None = None
     maximum: float | None = None
 
+    @model_validator(mode="after")
+    def _default_fits(self) -> ParameterSpec:
+        """The default must be of the declared type and inside the declared range."""
+        if self.type == "number":
+            if isinstance(self.default, bool) or not isinstance(self.default, int | float):
+                raise ValueError(f"default {self.default!r} is not a number")
+            if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+                raise ValueError(f"minimum {self.minimum:g} is above maximum {self.maximum:g}")
+            if (self.minimum is not None and self.default < self.minimum) or (
+                    self.maximum is not None and self.default > self.maximum):
+                raise ValueError(f"default {self.default:g} is outside the declared minimum/maximum")
+            return self
+        if not isinstance(self.default, str):
+            raise ValueError(f"default {self.default!r} is not a string")
+        if self.type == "time" and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.default.strip()):
+            raise ValueError(f"default {self.default!r} is not a time HH:MM")
+        return self
+
 
 class TargetSpec(_Strict):
     """One kind of destination of an accessibility criterion."""

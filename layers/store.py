@@ -47,6 +47,8 @@ class PlanStore:
         self._data: dict[str, LayerData] = {}
         for spec in self.catalogue.layers:
             self._data[spec.id] = self._load(spec)
+        #: rulesets offered to this plan, validated with the catalogue so that a bad one stops start-up
+        self.rulesets: dict[str, Any] = self._load_rulesets()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ loading and validation
@@ -178,13 +180,22 @@ class PlanStore:
             return None
         return WalkNetwork.from_graph(self.graph, self.metric_crs)
 
-    @cached_property
-    def rulesets(self) -> dict[str, Any]:
-        """Rulesets available to this plan: the shared ones plus any in the plan's own ``rulesets/``."""
+    def _load_rulesets(self) -> dict[str, Any]:
+        """The shared rulesets plus the plan's own ``rulesets/``; ``plan.rulesets``, when given, picks which."""
         from layers.rulesets import load_rulesets
 
         paths = sorted(RULESETS_DIR.glob("*.yaml")) + sorted((self.plan_dir / "rulesets").glob("*.yaml"))
-        return load_rulesets(paths)
+        loaded = load_rulesets(paths)
+        wanted = self.catalogue.plan.rulesets
+        if not wanted:
+            return loaded
+        unknown = [rid for rid in wanted if rid not in loaded]
+        if unknown:
+            raise CatalogueError(
+                f"{self.catalogue_path}: field 'plan.rulesets': unknown ruleset(s) {', '.join(unknown)}; "
+                f"rulesets found: {', '.join(sorted(loaded))}"
+            )
+        return {rid: loaded[rid] for rid in wanted}
 
     def bbox(self) -> tuple[float, float, float, float]:
         """Extent of all layers, EPSG:4326."""

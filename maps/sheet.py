@@ -1061,7 +1061,7 @@ def render_check_report(
 ) -> bytes:
     """One page: the site on the map with its context, then the criteria table of a check report.
 
-    ``report`` is the dict returned by ``geo.checks.run_check`` (see CONTRACTS.md, "Check report").
+    ``report`` is the dict returned by ``geo.checks.run_check`` (the README's "The check report").
     """
     if fmt not in FORMATS:
         raise SheetError(f"unknown report format {fmt!r}; use one of: {', '.join(FORMATS)}")

@@ -23,7 +23,7 @@ from geo.accessibility import (
     rank_nearest,
     walking_distances,
 )
-from geo.errors import SuspectCoordinatesError
+from geo.site import parse_site
 
 router = APIRouter(prefix="/api/accessibility", tags=["accessibility"])
 
@@ -140,30 +140,11 @@ def _check_finite(name: str, value: float) -> None:
 
 
 def _check_point(store, lon: float, lat: float) -> list[str]:
-    """Reject unusable points with a message saying what to fix; return warnings for usable ones."""
+    """Validate the point through the one canonical site parser; return its warnings."""
     _check_finite("lon", lon)
     _check_finite("lat", lat)
-    x0, y0, x1, y1 = store.plan.map_area
-    inside = x0 <= lon <= x1 and y0 <= lat <= y1
-    if not inside and x0 <= lat <= x1 and y0 <= lon <= y1:
-        raise SuspectCoordinatesError(
-            f"lon={lon:g}, lat={lat:g} look swapped: the plan's map area is lon {x0:g}–{x1:g}, "
-            f"lat {y0:g}–{y1:g}; send lon={lat:g}&lat={lon:g}"
-        )
-    if abs(lon) > 180 or abs(lat) > 90:
-        if abs(lon) > 1000 and abs(lat) > 1000:
-            raise SuspectCoordinatesError(
-                f"({lon:g}, {lat:g}) look like projected metres; send WGS84 longitude and latitude in degrees"
-            )
-        raise BadRequestError(f"lon must be within ±180 and lat within ±90 degrees, got ({lon:g}, {lat:g})")
-    if not inside:
-        raise BadRequestError(
-            f"point ({lon:g}, {lat:g}) lies outside the plan's map area "
-            f"(lon {x0:g}–{x1:g}, lat {y0:g}–{y1:g})"
-        )
-    warnings = []
-    if not shapely.covers(store.boundary, shapely.Point(lon, lat)):
-        warnings.append("point lies outside the district boundary")
+    site = parse_site([lon, lat], allowed=["point"], boundary=store.boundary, map_area=store.plan.map_area)
+    warnings = list(site.warnings)
     if store.network is None:
         warnings.append("no street network loaded: straight-line distances only")
     return warnings

@@ -114,7 +114,7 @@ class Context(_Open):
 
 
 class CheckReport(_Open):
-    """The check report: a stable contract the maps and other tools build on (see CONTRACTS.md)."""
+    """The check report: a stable contract the maps and other tools build on (documented in the README, "The check report")."""
 
     ruleset: str
     overall: Overall = Field(description="fail if any criterion fails, incomplete if any needs data, else pass")

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from api import ogc
 from api.deps import SettingsDep, StoreDep
 from api.errors import BadRequestError
+from api.routers.exports import items_export_response
 from api.settings import Settings
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
 from layers.store import PlanStore
@@ -113,12 +114,6 @@ def _collection_path(spec: LayerSpec) -> str:
 
 def _export_response(store: PlanStore, spec: LayerSpec, frame: gpd.GeoDataFrame, fmt: str, request: Request) -> Response:
     """Hand a selection to the exports router for a download format (gpkg, kml, csv, dxf, ...)."""
-    try:
-        from api.routers.exports import items_export_response
-    except ImportError:
-        raise BadRequestError(
-            f"unsupported format f={ogc.shown(fmt)}; use one of: {', '.join(ITEM_FORMATS)}"
-        ) from None
     return items_export_response(store, spec, frame, fmt, request)
 
 
@@ -304,11 +299,17 @@ def items(
     return _json(document, geojson=True)
 
 
+#: query parameters a download reads besides the items parameters (see api.routers.exports)
+EXPORT_PARAMETERS = ("crs", "geometry")
+
+
 def _export_filters(request: Request, frame: gpd.GeoDataFrame) -> dict[str, str]:
-    """Property filters for a download: the exports may take their own extra parameters, so skip unknown ones."""
-    columns = set(frame.columns) - {frame.geometry.name}
-    return {k: v for k, v in request.query_params.multi_items()
-            if k in columns and k not in ogc.ITEMS_PARAMETERS}
+    """Property filters for a download; a misspelt name is refused as on the JSON path, not silently dropped.
+
+    A download holds the whole selection (bbox and filters): ``limit`` and ``offset`` page JSON and HTML only.
+    """
+    return ogc.property_filters(request.query_params.multi_items(), frame,
+                                known=(*ogc.ITEMS_PARAMETERS, *EXPORT_PARAMETERS))
 
 
 def _table_columns(spec: LayerSpec, page: gpd.GeoDataFrame) -> list[tuple[str, str]]:

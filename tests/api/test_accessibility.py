@@ -95,7 +95,7 @@ def test_isochrone_area_grows_with_minutes_and_speed(grid_client):
 def test_isochrone_warns_outside_the_district_and_off_the_network(grid_client):
     props = grid_client.get(isochrone_url(50, -1000, minutes=5)).json()["properties"]
     assert props["method"] == "straight-line÷1.3 circle"
-    assert "point lies outside the district boundary" in props["warnings"]
+    assert any("outside the district boundary" in w for w in props["warnings"])
     assert any("300 m from any street" in w for w in props["warnings"])
 
 
@@ -113,10 +113,10 @@ def test_isochrone_without_a_network_says_so():
         ("lon=abc&lat=38.91", 400, "lon"),
         ("lon=nan&lat=38.91", 400, "finite"),
         ("lon=121.62&lat=inf", 400, "finite"),
-        ("lon=200&lat=38.91", 400, "±180"),
+        ("lon=200&lat=38.91", 422, "±180"),
         ("lon=38.91&lat=121.62", 422, "swapped"),
         ("lon=540000&lat=4310000", 422, "projected metres"),
-        ("lon=116.40&lat=39.90", 400, "outside the plan's map area"),
+        ("lon=116.40&lat=39.90", 422, "outside this plan's map area"),
         ("lon=121.62&lat=38.91&minutes=0", 400, "minutes"),
         ("lon=121.62&lat=38.91&minutes=-3", 400, "minutes"),
         ("lon=121.62&lat=38.91&minutes=61", 400, "at most 60"),

@@ -282,3 +282,13 @@ def test_ogc_items_download(client, store, tmp_path):
 def test_ogc_items_download_with_a_bad_format(client):
     response = client.get("/collections/transit-lines/items", params={"f": "xlsx"})
     assert response.status_code == 400
+
+
+def test_a_download_refuses_a_misspelt_filter_like_the_json_path(client):
+    response = client.get("/collections/key-projects/items", params={"f": "csv", "stauts": "重点实施"})
+    assert response.status_code == 400
+    assert "stauts" in response.json()["description"]
+    filtered = client.get("/collections/key-projects/items", params={"f": "csv", "status": "重点实施"})
+    assert filtered.status_code == 200
+    every = client.get("/collections/key-projects/items", params={"f": "csv"})
+    assert 1 < filtered.text.count("\n") < every.text.count("\n")

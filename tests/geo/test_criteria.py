@@ -238,3 +238,17 @@ def test_parameters_are_checked():
         resolve_parameters(STREET, {"night_ends": "late"})
     with pytest.raises(CriteriaError, match="must be an object"):
         resolve_parameters(STREET, ["bus_stop_walk_m"])
+
+
+@pytest.mark.parametrize(("length", "expected"), [(299.996, "fail"), (299.9995, "pass"), (300.0, "pass")])
+def test_length_is_judged_on_the_unrounded_value(length, expected):
+    result = judge(STREET, "length", measurements={"length_m": length})
+    assert result["status"] == expected
+    assert result["value"] == round(length, 2)  # reported rounded, judged unrounded
+
+
+@pytest.mark.parametrize(("distance", "expected"), [(300.004, "fail"), (300.0, "pass")])
+def test_walking_distance_is_judged_with_the_same_rule(distance, expected):
+    access = {"transit": {"bus_stop": {"distance_m": distance, "method": "network"},
+                          "station": {"distance_m": 100.0, "method": "network"}}}
+    assert judge(STREET, "transit", access=access)["status"] == expected

@@ -163,3 +163,12 @@ def test_zero_length_line_and_z_coordinates():
         parse_site({"type": "LineString", "coordinates": [[121.62, 38.915], [121.62, 38.915]]}, **KW)
     site = parse_site({"type": "Point", "coordinates": [121.62, 38.915, 12.0]}, **KW)
     assert not shapely.has_z(site.geometry) and site.warnings == ["z coordinates were dropped"]
+
+
+def test_a_site_outside_the_plans_map_area_is_rejected_not_measured_in_the_wrong_zone():
+    x0, y0, x1, y1 = KW["map_area"]
+    far = {"type": "LineString", "coordinates": [[0.0, 0.0], [0.001, 0.0]]}
+    with pytest.raises(InvalidGeometryError, match="outside this plan's map area"):
+        parse_site(far, **KW)
+    with pytest.raises(InvalidGeometryError, match="outside this plan's map area"):
+        parse_site({"type": "Point", "coordinates": [x1 + 0.5, (y0 + y1) / 2]}, **KW)

@@ -316,3 +316,26 @@ def test_serve_good_plan_starts_uvicorn(
     assert "plan 'tiny' with 2 layers" in capsys.readouterr().err
     assert len(no_server) == 1
     assert no_server[0][1]["port"] == 8999
+
+
+# ---------------------------------------------------------------------------------------------- rulesets
+def test_plan_rulesets_pick_which_rulesets_the_plan_offers(tmp_path: Path) -> None:
+    catalogue = good_catalogue()
+    catalogue["plan"]["rulesets"] = ["service-circles"]
+    store = PlanStore(write_plan(tmp_path, catalogue, good_data()))
+    assert list(store.rulesets) == ["service-circles"]
+
+
+def test_a_misspelt_plan_ruleset_stops_start_up(tmp_path: Path) -> None:
+    catalogue = good_catalogue()
+    catalogue["plan"]["rulesets"] = ["night-economy-stret"]
+    with pytest.raises(CatalogueError, match=r"catalogue\.yaml: field 'plan\.rulesets'.*night-economy-stret"):
+        PlanStore(write_plan(tmp_path, catalogue, good_data()))
+
+
+def test_a_bad_ruleset_file_of_the_plan_stops_start_up(tmp_path: Path) -> None:
+    plan_dir = write_plan(tmp_path, good_catalogue(), good_data())
+    (plan_dir / "rulesets").mkdir()
+    (plan_dir / "rulesets" / "broken.yaml").write_text("id: broken\ncriteria: 42\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"broken\.yaml"):
+        PlanStore(plan_dir)

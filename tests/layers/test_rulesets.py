@@ -154,3 +154,34 @@ def test_unreadable_files(tmp_path):
         load_rulesets([_write(tmp_path, "bad", "id: [unclosed")])
     with pytest.raises(CatalogueError, match="must be a mapping"):
         load_rulesets([_write(tmp_path, "list", "- 1\n- 2\n")])
+
+
+def _parameter(**spec) -> dict:
+    base = {"type": "number", "default": 300, "title_zh": "距离", "title_en": "Distance", "unit": "m",
+            "description": "test", "minimum": 50, "maximum": 3000}
+    base.update(spec)
+    return base
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"default": 10}, r"parameters.*distance.*default 10 is outside"),
+    ({"default": "far"}, r"parameters.*distance.*not a number"),
+    ({"minimum": 500, "maximum": 100}, r"parameters.*distance.*minimum 500 is above maximum 100"),
+    ({"type": "time", "default": "99:99", "minimum": None, "maximum": None}, r"not a time HH:MM"),
+    ({"type": "string", "default": 5, "minimum": None, "maximum": None}, r"not a string"),
+])
+def test_parameter_defaults_are_checked_on_load(tmp_path, spec, message):
+    ruleset = {**_minimal(), "parameters": {"distance": _parameter(**spec)}}
+    with pytest.raises(CatalogueError, match=message):
+        load_rulesets([_write(tmp_path, "mini", ruleset)])
+
+
+def test_a_parameter_with_only_a_minimum_refuses_a_smaller_value_with_a_message(tmp_path):
+    from geo.criteria import resolve_parameters
+    from geo.errors import CriteriaError
+
+    ruleset = {**_minimal(), "parameters": {"distance": _parameter(maximum=None)}}
+    loaded = load_rulesets([_write(tmp_path, "mini", ruleset)])["mini"]
+    with pytest.raises(CriteriaError, match=r"'distance' \(Distance\) must be at least 50 m, got -1"):
+        resolve_parameters(loaded, {"distance": -1})
+    assert resolve_parameters(loaded, {"distance": 1e6})["distance"] == 1e6
