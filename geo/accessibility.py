@@ -21,7 +21,9 @@ walking, i.e. about 53–67 m/min; pass ``speed_m_per_min=1000 / 15`` to draw th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,9 +31,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from geo.criteria import resolve_parameters, target_layer, target_max
 from geo.crs import utm_crs_for
 from geo.errors import InvalidGeometryError
-from geo.network import DEFAULT_MAX_SNAP_M, WalkNetwork
+from geo.network import DEFAULT_MAX_SNAP_M, Access, WalkNetwork
 
 DEFAULT_DETOUR_FACTOR = 1.3
 DEFAULT_SPEED_M_PER_MIN = 75.0
@@ -290,6 +293,267 @@ def isochrone(
     info["area_m2"] = float(shapely.area(area_m))
     back = _transformer(network, crs, inverse=True)
     return back(area_m), info
+
+
+def coverage(
+    network: WalkNetwork | None,
+    sources: gpd.GeoDataFrame,
+    distance_m: float,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    metric_crs=None,
+    buffer_m: float = ISOCHRONE_BUFFER_M,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> tuple[shapely.Geometry, dict]:
+    """The area within ``distance_m`` of walking of *any* source: a service circle's coverage.
+
+    One multi-source Dijkstra from every source at once (each enters the network at its nearest street
+    segment, with its offset from the street), then as in :func:`isochrone`: every reachable street piece
+    (frontier edges cut exactly) and the walk from each source to its street, buffered by ``buffer_m``. Holes
+    are filled unless a street that is not reached runs through them: a block ringed by covered streets counts
+    as covered, a gap between several sources' circles stays a gap. Sources more than ``max_snap_m`` from
+    any street (or all of them when there is no network) get a circle of radius ``distance_m ÷
+    detour_factor``. Sources that are not points are reduced to a point on their surface (noted).
+
+    Parameters
+    ----------
+    network
+        The prepared walk network, or None (every source is a circle).
+    sources
+        The facilities (EPSG:4326, other CRSs are reprojected); features without geometry are skipped.
+    distance_m
+        Walking distance (metres), > 0.
+    areas
+        Optional polygons (the district, its subdistricts): the covered part of each is measured.
+    detour_factor, metric_crs, buffer_m, max_snap_m
+        As for :func:`isochrone`; ``metric_crs`` is used only without a network (default: the UTM zone of
+        the sources, else of the areas).
+
+    Returns
+    -------
+    (geometry in EPSG:4326, info)
+        The covered area (an empty Polygon when nothing is covered). ``info`` holds ``method``,
+        ``distance_m``, ``detour_factor``, ``buffer_m``, ``sources`` (features given), ``on_network``,
+        ``fallback`` (sources drawn as circles), ``area_m2``, ``reached_nodes``, ``notes`` and ``areas``: with
+        ``areas``, a GeoDataFrame indexed like it with ``area_m2``, ``covered_m2``, ``share`` (0–1, NaN for
+        an area of size 0) and the covered part as geometry (EPSG:4326); else None.
+    """
+    if distance_m is None or not np.isfinite(distance_m) or distance_m <= 0:
+        raise InvalidGeometryError(f"distance_m must be a finite number > 0, got {distance_m!r}")
+    if detour_factor is None or not (np.isfinite(detour_factor) and detour_factor >= 1.0):
+        raise InvalidGeometryError(f"detour_factor must be a number ≥ 1, got {detour_factor!r}")
+    distance_m = float(distance_m)
+    sources = _as_wgs84(sources)
+    if areas is not None:
+        areas = _as_wgs84(areas)
+    geoms = np.asarray(sources.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.zeros(0, bool)
+    points = geoms[present]
+    notes: list[str] = []
+    if (~present).any():
+        notes.append(f"{int((~present).sum())} source(s) without geometry skipped")
+    not_point = shapely.get_type_id(points) != 0 if len(points) else np.zeros(0, bool)
+    if not_point.any():
+        points = points.copy()
+        points[not_point] = shapely.point_on_surface(points[not_point])
+        notes.append(f"{int(not_point.sum())} source(s) that are not points reduced to a point on their surface")
+    if len(points):
+        _check_site(shapely.multipoints(points))
+
+    if network is not None:
+        crs = network.crs
+    elif metric_crs is not None:
+        crs = CRS.from_user_input(metric_crs)
+    elif len(points):
+        crs = _utm_for(shapely.multipoints(points))
+    elif areas is not None and len(areas) and not areas.geometry.is_empty.all():
+        crs = _utm_for(shapely.union_all(areas.geometry.values))
+    else:
+        crs = None
+    info: dict = {"distance_m": distance_m, "detour_factor": float(detour_factor), "buffer_m": float(buffer_m),
+                  "sources": int(len(sources)), "on_network": 0, "fallback": 0, "reached_nodes": 0}
+    if crs is None:  # nothing to place: no sources, no areas, no network
+        info.update(method="no sources", area_m2=0.0, notes=[*notes, "no sources: nothing is covered"], areas=None)
+        return shapely.Polygon(), info
+    to_metric = _transformer(network, crs)
+    back = _transformer(network, crs, inverse=True)
+    points_m = to_metric(points) if len(points) else np.zeros(0, dtype=object)
+
+    parts = []
+    on_network = np.zeros(len(points_m), dtype=bool)
+    if network is not None and len(points_m):
+        snap = network.snap(points_m, max_snap_m)
+        on_network = snap.found
+    if on_network.any():
+        found = np.flatnonzero(on_network)
+        access = Access(snap.edge[found], snap.position[found], snap.position[found], snap.offset[found],
+                        shapely.get_coordinates(points_m[found]))
+        search = network.search(access, distance_m)
+        info["reached_nodes"] = int(np.isfinite(search.distance).sum())
+        whole, partial = network.reachable_lines(search, distance_m)
+        band = _street_band(whole, partial, buffer_m)
+        walked_from = shapely.buffer(points_m[found], min(buffer_m, distance_m), quad_segs=4)
+        band = shapely.union_all([band, *walked_from])
+        parts.append(_fill_enclosed(band, network, _unreached_edges(network, search, distance_m)))
+    circled = ~on_network
+    circle = f"straight-line÷{detour_factor:g} circle"
+    if circled.any():
+        parts.extend(shapely.buffer(points_m[circled], distance_m / detour_factor, quad_segs=16))
+        why = "no street network loaded" if network is None else f"more than {max_snap_m:g} m from any street"
+        notes.append(f"{int(circled.sum())} source(s) {why}: {circle} of radius "
+                     f"{distance_m / detour_factor:.0f} m")
+    if not len(points_m):
+        notes.append("no sources: nothing is covered")
+        method = "no sources"
+    elif not circled.any():
+        method = NETWORK
+    elif not on_network.any():
+        method = circle
+    else:
+        method = f"{NETWORK}; {circle} for {int(circled.sum())} of {len(points_m)} sources"
+    covered_m = shapely.union_all(parts) if parts else shapely.Polygon()
+    if shapely.is_empty(covered_m):
+        covered_m = shapely.Polygon()
+    info.update(method=method, on_network=int(on_network.sum()), fallback=int(circled.sum()),
+                area_m2=float(shapely.area(covered_m)), notes=notes)
+    info["areas"] = None if areas is None else _covered_parts(covered_m, areas, to_metric, back)
+    return (back(covered_m) if not shapely.is_empty(covered_m) else shapely.Polygon()), info
+
+
+def covered_areas(
+    covered: shapely.Geometry, areas: gpd.GeoDataFrame, *, network: WalkNetwork | None = None, metric_crs=None
+) -> gpd.GeoDataFrame:
+    """The part of each area that a coverage (EPSG:4326, e.g. from :func:`coverage`) covers.
+
+    Returns a GeoDataFrame indexed like ``areas``: ``area_m2``, ``covered_m2``, ``share`` (0–1; NaN where the
+    area has no size) and the covered part as geometry (EPSG:4326). Metres in the network's CRS, else
+    ``metric_crs``, else the UTM zone of the areas.
+    """
+    if covered is None or not isinstance(covered, shapely.Geometry):
+        raise InvalidGeometryError("the coverage must be a shapely geometry")
+    areas = _as_wgs84(areas)
+    if network is not None:
+        crs = network.crs
+    elif metric_crs is not None:
+        crs = CRS.from_user_input(metric_crs)
+    else:
+        present = areas.geometry.values[~(areas.geometry.isna() | areas.geometry.is_empty).to_numpy()]
+        crs = _utm_for(shapely.union_all(present) if len(present) else covered) if (
+            len(present) or not shapely.is_empty(covered)) else None
+    if crs is None:
+        return _covered_parts(shapely.Polygon(), areas, lambda g: g, lambda g: g)
+    to_metric = _transformer(network, crs)
+    covered_m = to_metric(covered) if not shapely.is_empty(covered) else shapely.Polygon()
+    return _covered_parts(covered_m, areas, to_metric, _transformer(network, crs, inverse=True))
+
+
+@dataclass(frozen=True)
+class CoverageTarget:
+    """A kind of facility whose coverage can be drawn: one target of an accessibility criterion, or a
+    criterion with several targets (``parts``), covered where *every* part is (the check's own rule)."""
+
+    key: str
+    criterion: str
+    title_zh: str
+    title_en: str
+    distance_m: float
+    layer: str | None = None
+    filter: Mapping[str, list[str]] = field(default_factory=dict)
+    parts: tuple[CoverageTarget, ...] = ()
+
+
+def coverage_targets(ruleset, parameters: Mapping[str, Any] | None = None) -> dict[str, CoverageTarget]:
+    """The coverable targets of a ruleset's accessibility criteria, by key, in declaration order.
+
+    Each target of an accessibility criterion is listed under its key, with its layer (resolved through the
+    ruleset's parameters), filter and distance (``max_m`` or the parameter it names). A criterion with several
+    targets is also listed under its own id (unless a target already has that key), as the combination of its
+    targets. ``parameters`` override the ruleset's defaults (unknown names raise CriteriaError).
+    """
+    resolved = resolve_parameters(ruleset, parameters)
+    found: dict[str, CoverageTarget] = {}
+    for criterion in ruleset.criteria:
+        if criterion.kind != "accessibility":
+            continue
+        parts = []
+        for target in criterion.targets:
+            part = CoverageTarget(key=target.key, criterion=criterion.id, title_zh=target.title_zh,
+                                  title_en=target.title_en, distance_m=target_max(target, resolved),
+                                  layer=target_layer(target, resolved), filter=dict(target.filter))
+            found.setdefault(target.key, part)
+            parts.append(part)
+        if len(parts) > 1 and criterion.id not in found:
+            distances = {part.distance_m for part in parts}
+            found[criterion.id] = CoverageTarget(
+                key=criterion.id, criterion=criterion.id, title_zh=criterion.title_zh, title_en=criterion.title_en,
+                distance_m=distances.pop() if len(distances) == 1 else max(distances), parts=tuple(parts))
+    return found
+
+
+def select_sources(frame: gpd.GeoDataFrame, filters: Mapping[str, list[str]]) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The features of a layer that match a target's filter (property → allowed values), and a note saying
+    why there are none (None when some match)."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, allowed in filters.items():
+        if column not in frame.columns:
+            return frame.iloc[:0], f"the layer has no field {column!r}"
+        mask &= frame[column].isin(list(allowed)).to_numpy()
+    if mask.any():
+        return frame[mask], None
+    wanted = "; ".join(f"{column} in {list(allowed)}" for column, allowed in filters.items()) or "any feature"
+    return frame.iloc[:0], f"no feature with {wanted}"
+
+
+def _covered_parts(covered_m, areas: gpd.GeoDataFrame, to_metric, back) -> gpd.GeoDataFrame:
+    geoms = np.asarray(areas.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.zeros(0, bool)
+    area = np.zeros(len(geoms))
+    covered = np.zeros(len(geoms))
+    parts = np.full(len(geoms), None, dtype=object)
+    if present.any():
+        areas_m = shapely.make_valid(to_metric(geoms[present]))
+        area[present] = shapely.area(areas_m)
+        if not shapely.is_empty(covered_m):
+            shapely.prepare(covered_m)
+            inside = shapely.intersection(areas_m, covered_m)
+            covered[present] = shapely.area(inside)
+            drawn = ~shapely.is_empty(inside)
+            if drawn.any():
+                where = np.flatnonzero(present)[drawn]
+                parts[where] = back(inside[drawn])
+    share = np.divide(covered, area, out=np.full(len(geoms), np.nan), where=area > 0)
+    share = np.clip(share, 0.0, 1.0)
+    return gpd.GeoDataFrame({"area_m2": area, "covered_m2": covered, "share": share}, geometry=parts,
+                            index=areas.index, crs="EPSG:4326")
+
+
+def _unreached_edges(network: WalkNetwork, search, budget_m: float) -> np.ndarray:
+    """Segments that are not walked end to end within the budget (mask over the network's segments)."""
+    length = network.edge_length
+    from_u = np.clip(budget_m - search.distance[network.edge_u], 0.0, length)
+    from_v = np.clip(budget_m - search.distance[network.edge_v], 0.0, length)
+    return (length > 0) & (from_u + from_v < length)
+
+
+def _fill_enclosed(geometry, network: WalkNetwork, unreached: np.ndarray) -> shapely.Geometry:
+    """Fill the holes of ``geometry`` except those an unreached street runs through."""
+    parts = shapely.get_parts(geometry)
+    counts = shapely.get_num_interior_rings(parts)
+    total = int(counts.sum())
+    if not total:
+        return geometry
+    owner = np.repeat(np.arange(len(parts)), counts)
+    number = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    rings = shapely.get_interior_ring(parts[owner], number)
+    hole, edge = network.edge_tree.query(shapely.polygons(rings), predicate="intersects")
+    kept = np.zeros(total, dtype=bool)
+    kept[hole[unreached[edge]]] = True
+    ring_geoms = np.concatenate([shapely.get_exterior_ring(parts), rings[kept]])
+    ring_owner = np.concatenate([np.arange(len(parts)), owner[kept]])
+    order = np.argsort(ring_owner, kind="stable")  # each part's shell first, then its kept holes
+    polygons = shapely.polygons(ring_geoms[order], indices=ring_owner[order])
+    return polygons[0] if len(polygons) == 1 else shapely.union_all(polygons)
 
 
 def _street_band(whole: np.ndarray, partial: np.ndarray, buffer_m: float) -> shapely.Geometry:

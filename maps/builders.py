@@ -359,6 +359,7 @@ def _header(store: Any, opts: PageOptions, page_title: str) -> str:
         (opts.maps_url, opts.t("地图目录", "Maps")),
         (f"{opts.maps_url}/overview", opts.t("总图", "Overview")),
         (f"{opts.maps_url}/check", opts.t("选址检查", "Site check")),
+        (f"{opts.maps_url}/audit" + ("?lang=en" if opts.lang == "en" else ""), opts.t("规划核查", "Plan audit")),
     ]
     return templates.render(templates.HEADER, opts.lang, plan_title=plan.title.en if opts.lang == "en"
                             else plan.title.zh, page_title=page_title, data_date=plan.data_date, links=links)
@@ -571,20 +572,12 @@ def build_project_map(store: Any, project_id: str, opts: PageOptions, *, embed: 
 
 
 def ruleset_choices(store: Any, lang: str = "zh") -> list[dict[str, Any]]:
-    """Rulesets for the picker: id, title and the attributes their criteria read (tolerant of the model's shape)."""
-    try:
-        rulesets = store.rulesets
-    except Exception:  # noqa: BLE001 - rulesets not available for this plan yet: the picker says so
-        return []
-    plan_ids = list(getattr(store.plan, "rulesets", []) or [])
-    ordered = [i for i in plan_ids if i in rulesets] + [i for i in rulesets if i not in plan_ids]
+    """Rulesets for the picker, in the plan's order: id, title, the site families they judge, their attributes."""
     choices = []
-    for rid in ordered:
-        rs = rulesets[rid]
-        title = getattr(rs, "title", None)
-        if title is not None and not isinstance(title, str):
-            title = getattr(title, "en" if lang == "en" else "zh", None) or str(title)
-        choices.append({"id": rid, "title": f"{title} ({rid})" if title else rid, "attributes": _ruleset_attributes(rs, lang)})
+    for rid, rs in store.rulesets.items():
+        title = rs.title.en if lang == "en" else rs.title.zh
+        choices.append({"id": rid, "title": f"{title} ({rid})", "geometry": " ".join(rs.geometry),
+                        "attributes": _ruleset_attributes(rs, lang)})
     return choices
 
 
@@ -660,6 +653,7 @@ def build_check_map(store: Any, opts: PageOptions) -> str:
         "formId": ids["form_id"], "reportId": ids["report_id"], "messageId": ids["message_id"],
         "downloadId": ids["download_id"], "uploadId": ids["upload_id"],
         "endpoint": f"{opts.api_url}/checks/site",
+        "isochroneEndpoint": f"{opts.api_url}/accessibility/isochrone",
     }))
     panel = templates.render(templates.CHECK_PANEL, opts.lang, rulesets=rulesets,
                              attributes=list(attributes.values()), open_attributes=False,

@@ -118,7 +118,7 @@ CHECK_PANEL = """<aside class="pm-panel">
 <form id="{{ form_id }}">
 <label for="pm-ruleset">{{ t('规则集', 'Ruleset') }}</label>
 <select id="pm-ruleset" name="ruleset">
-{% for rs in rulesets %}<option value="{{ rs.id }}"{% if loop.first %} selected{% endif %}>{{ rs.title }}</option>{% endfor %}
+{% for rs in rulesets %}<option value="{{ rs.id }}" data-geometry="{{ rs.geometry }}"{% if loop.first %} selected{% endif %}>{{ rs.title }}</option>{% endfor %}
 </select>
 {% if not rulesets %}<p class="pm-note">{{ t('本规划没有可用的规则集。', 'This plan has no rulesets.') }}</p>{% endif %}
 <details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选）', 'Attributes (optional)') }}</summary>
@@ -153,6 +153,7 @@ INDEX = """<!DOCTYPE html>
 <ul>
 <li><a href="{{ maps_url }}/overview">总图</a> <span class="en">Overview — every layer of the plan, grouped and switchable</span></li>
 <li><a href="{{ maps_url }}/check">选址检查</a> <span class="en">Site check — draw a site, pick a ruleset, read the report</span></li>
+<li><a href="{{ maps_url }}/audit">规划核查表</a> <span class="en">Plan audit — every zone measured and judged, with transit access (<a href="{{ maps_url }}/audit?lang=en">English</a>, <a href="{{ maps_url }}/audit.csv">CSV</a>)</span></li>
 </ul>
 <p>底图 <span class="en">Basemaps</span>：{% for b in basemaps %}<code>basemap={{ b.id }}</code> {{ b.label }}{% if not loop.last %} · {% endif %}{% endfor %}
 <span class="en">(default <code>none</code> needs no internet)</span></p>
@@ -171,6 +172,95 @@ INDEX = """<!DOCTYPE html>
 <span class="en">Each map page shows its iframe snippet; add <code>?download=1</code> to any map for a standalone HTML file.</span></p>
 <p class="en">{{ attribution }}</p>
 </body></html>
+"""
+
+AUDIT_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<title>{{ plan_title }} · {{ t('规划区域核查表', 'Plan audit') }}</title>
+<link rel="icon" href="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxNiAxNiI+PHJlY3Qgd2lkdGg9IjE2IiBoZWlnaHQ9IjE2IiByeD0iMyIgZmlsbD0iIzZiM2ZhMCIvPjxwYXRoIGQ9Ik0zIDEyIEw3IDQgTDEwIDkgTDEzIDYiIHN0cm9rZT0iI2ZmZiIgc3Ryb2tlLXdpZHRoPSIxLjYiIGZpbGw9Im5vbmUiLz48L3N2Zz4=">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{{ css|safe }}
+</head>
+<body class="pm-audit">
+{{ header|safe }}
+<main>
+<section class="pm-audit-intro">
+{% if unavailable %}<p class="pm-warning" id="pm-audit-unavailable">{{ t('核查结果不可用：', 'The audit is not available: ') }}{{ unavailable }}</p>{% endif %}
+<p class="pm-audit-summary"><strong>{{ t('共', '') }} {{ zone_count }} {{ t('个区域', 'zones') }}</strong>
+{% for key in ('pass', 'fail', 'incomplete', 'none') %} · <span class="pm-pill pm-status-{{ key }}">{{ overall_labels[key] }} {{ summary[key] }}</span>{% endfor %}</p>
+<p>{{ t('每个区域用其类型的规则集核查：街道型区域按商业街区标准、综合体按商业综合体标准；片区型区域（商圈、片区、海湾）不按标准评判（“不评判”），只列出面积和步行可达。长度与宽度沿区域的中心线量测，宽度以最窄断面判定。',
+ 'Each zone is checked against the ruleset of its kind: street zones against the commercial-street standard, complexes against the commercial-complex standard; area zones (business circles, districts, bays) are not judged by a standard ("not judged") and show their area and walking access only. Length and width are measured along the centre line of the zone; width is judged on the narrowest transect.') }}</p>
+{% if thresholds %}
+<h2>{{ t('阈值（取自规则集）', 'Thresholds (from the rulesets)') }}</h2>
+<ul class="pm-thresholds">
+{% for rs in thresholds %}<li><strong>{{ rs.title }}</strong> <code>{{ rs.id }}</code>{{ t('：', ': ') }}
+{% for item in rs.criteria %}{% if not loop.first %}{{ t('；', '; ') }}{% endif %}{{ item.title }}
+{%- if item.targets %} — {% for target in item.targets %}{% if not loop.first %}{{ t('，', ', ') }}{% endif %}{{ target.title }} {{ t('步行', 'walk') }} ≤ {{ target.value }} {{ item.unit }}{% if target.parameter %} <span class="pm-param">({{ t('参数', 'parameter') }} <code>{{ target.parameter }}</code>)</span>{% endif %}{% endfor %}
+{%- else %} {{ item.operator }} {{ item.value }} {{ item.unit }}{% if item.parameter %} <span class="pm-param">({{ t('参数', 'parameter') }} <code>{{ item.parameter }}</code>)</span>{% endif %}{% endif %}
+{%- endfor %}</li>
+{% endfor %}
+</ul>
+<p class="pm-note">{{ t('步行距离沿街道网络计算（路网未覆盖处按直线距离乘绕行系数估算，表中注明）；绿色为在阈值以内，红色为超出。标有参数名的阈值是本系统的默认值（标准未给出具体距离），在选址检查中可按需调整。',
+ 'Walking distances follow the street network (straight line × detour factor where the network does not reach, as marked); green is within the threshold, red beyond it. Thresholds with a parameter name are defaults of this service (the standard gives no distance) and can be changed in a site check.') }}</p>
+{% endif %}
+<p class="pm-needs-data"><strong>{{ t('待补充项须由规划人员补充：', 'Needs-data items must be supplied by the planner:') }}</strong>
+{{ t('商户数、建筑面积、业态、营业时间、营业额、投资额等是地图无法得知的数据，须由规划人员提供；在', 'merchants, floor area, formats, opening hours, turnover, investment and the like cannot be known from a map; supply them in the') }}
+{% if maps_url %}<a href="{{ maps_url }}/check{{ link_query }}">{{ t('选址检查', 'site check') }}</a>{% else %}{{ t('选址检查', 'site check') }}{% endif %}
+{{ t('中填写这些属性后即可得出结论。人工判定项（形象、照明、管理等）不影响“通过”。', 'and the check judges them. Manual-review items (appearance, lighting, management …) never block a pass.') }}</p>
+{% if any_schematic %}<p class="pm-note">{{ t('标“示意”的区域图形根据规划文本绘制，不是测绘成果；“图形精度”是图形位置的可信范围，量测结果只作规划参考。',
+ 'Zone shapes marked "schematic" are drawn from the plan text, not surveyed; "geometry accuracy" is how far the drawn shape may be off, so measurements indicate the plan, not the ground.') }}</p>{% endif %}
+<p class="pm-audit-links">
+{% if csv_href %}<a class="pm-button" href="{{ csv_href }}" download>{{ t('下载 CSV（Excel 可直接打开）', 'Download CSV (opens in Excel)') }}</a>{% endif %}
+{% if maps_url %}<a href="{{ api_href }}">{{ t('JSON 原始结果', 'raw JSON') }} <code>GET /api/checks/plan</code></a>{% endif %}
+{% if other_lang_href %}<a href="{{ other_lang_href }}">{{ t('English', '中文') }}</a>{% endif %}
+</p>
+</section>
+{% for g in groups %}
+<section class="pm-audit-layer" data-layer="{{ g.id }}">
+<h2>{{ g.title }} <span class="pm-count">{{ g.rows|length }}</span></h2>
+<table class="pm-audit-table">
+<colgroup><col class="pm-col-zone"><col class="pm-col-ruleset"><col class="pm-col-num"><col class="pm-col-width"><col class="pm-col-area">
+{% for head in transit_targets %}<col class="pm-col-walk">{% endfor %}<col class="pm-col-overall"><col class="pm-col-failed"><col class="pm-col-missing"><col class="pm-col-accuracy"></colgroup>
+<thead><tr>
+<th>{{ t('区域', 'Zone') }}</th><th>{{ t('规则集', 'Ruleset') }}</th>
+<th class="pm-num">{{ t('长度', 'Length') }}<br><span class="pm-unit">m</span></th>
+<th class="pm-num">{{ t('宽度', 'Width') }}<br><span class="pm-unit">{{ t('最小 / 平均', 'min / mean') }} · m</span></th>
+<th class="pm-num">{{ t('面积', 'Area') }}<br><span class="pm-unit">m²</span></th>
+{% for head in transit_targets %}<th class="pm-num">{{ head.title }}{% if head.limit %}<br><span class="pm-unit">{{ head.limit }}</span>{% endif %}</th>{% endfor %}
+<th>{{ t('总体结论', 'Overall') }}</th><th>{{ t('不符合项', 'Failed') }}</th><th>{{ t('待补充项', 'Needs data') }}</th>
+<th class="pm-num">{{ t('图形精度', 'Geometry accuracy') }}<br><span class="pm-unit">± m</span></th>
+</tr></thead>
+<tbody>
+{% for r in g.rows %}
+<tr class="pm-audit-row" data-zone="{{ r.id }}" data-overall="{{ r.overall or 'none' }}">
+<td class="pm-zone">{% if maps_url %}<a href="{{ maps_url }}/zones/{{ r.id|urlencode }}{{ link_query }}">{{ r.name }}</a>{% else %}{{ r.name }}{% endif %}
+{%- if r.schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}
+{% for w in r.warnings %}<div class="pm-warning">⚠ {{ w }}</div>{% endfor %}</td>
+<td class="pm-ruleset">{% if r.ruleset_title %}{{ r.ruleset_title }}{% else %}<span class="pm-muted">—</span>{% endif %}</td>
+<td class="pm-num">{{ number(r.length_m, 0) }}</td>
+<td class="pm-num">{% if r.width_min_m is none and r.width_mean_m is none %}—{% else %}{{ number(r.width_min_m, 1) }} / {{ number(r.width_mean_m, 1) }}{% endif %}</td>
+<td class="pm-num">{{ number(r.area_m2, 0) }}</td>
+{% for head in transit_targets %}{% set cell = r.transit.get(head.key) %}
+<td class="pm-num pm-walk{% if cell %} pm-walk-{{ cell.status }}{% endif %}"{% if cell and cell.threshold is not none %} title="≤ {{ number(cell.threshold, 0) }} m · {{ status_label(cell.status) }}"{% endif %}>{% if cell %}{{ cell.text(lang) }}{% if loop.last and r.walk_method %}<div class="pm-method">{{ r.walk_method }}</div>{% endif %}{% else %}—{% endif %}</td>
+{% endfor %}
+<td class="pm-overall-cell pm-status-{{ r.overall or 'none' }}">{{ r.overall_label }}</td>
+<td class="pm-failed">{% for c in r.failed %}<span class="pm-chip pm-chip-fail">{{ c }}</span>{% else %}<span class="pm-muted">—</span>{% endfor %}</td>
+<td class="pm-missing">{% if r.needs_data %}<span class="pm-missing-list">{{ r.needs_data|join(t('、', '; ')) }}</span>{% else %}<span class="pm-muted">—</span>{% endif %}</td>
+<td class="pm-num">{% if r.accuracy_m is not none %}±{{ number(r.accuracy_m, 0) }}{% else %}—{% endif %}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+</section>
+{% else %}
+<p class="pm-note">{{ t('本规划没有可核查的区域（没有设置 zone_kind 的图层）。', 'This plan has no zones to audit (no layer with a zone_kind).') }}</p>
+{% endfor %}
+<p class="pm-note">{{ attribution }}</p>
+</main>
+</body>
+</html>
 """
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)

@@ -1,4 +1,4 @@
-"""Router: walking accessibility — isochrones and the nearest features by walking distance.
+"""Router: walking accessibility — isochrones, the nearest features by walking distance, service-circle coverage.
 
 Thin: parse and check the query, call :mod:`geo.accessibility` with the plan's walk network
 (``store.network``, built once), format GeoJSON (EPSG:4326).
@@ -7,8 +7,12 @@ Thin: parse and check the query, call :mod:`geo.accessibility` with the plan's w
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from typing import Annotated, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -19,17 +23,27 @@ from api.errors import BadRequestError
 from geo.accessibility import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_SPEED_M_PER_MIN,
+    CoverageTarget,
+    coverage,
+    coverage_targets,
+    covered_areas,
     isochrone,
     rank_nearest,
+    select_sources,
     walking_distances,
 )
 from geo.site import parse_site
+from layers.errors import LayerNotFoundError
 
 router = APIRouter(prefix="/api/accessibility", tags=["accessibility"])
 
 MAX_MINUTES = 60.0
 MAX_SPEED_M_PER_MIN = 300.0
 MAX_NEAREST = 50
+MAX_COVERAGE_M = 5000.0
+SUBDISTRICTS_LAYER = "subdistricts"
+#: coverages kept per store (ruleset, target, distance): facilities do not change while the service runs
+COVERAGE_CACHE_SIZE = 64
 
 Lon = Annotated[float, Query(description="Longitude, WGS84 degrees (EPSG:4326)")]
 Lat = Annotated[float, Query(description="Latitude, WGS84 degrees (EPSG:4326)")]
@@ -132,6 +146,198 @@ def get_nearest(
         "attribution": _attribution(store),
         "features": features,
     }
+
+
+@router.get("/coverage", summary="Service-circle coverage: the part of the district within walking distance of a "
+                                 "facility of one kind")
+def get_coverage(
+    store: StoreDep,
+    ruleset: Annotated[str, Query(description="Ruleset id with accessibility criteria")] = "service-circles",
+    target: Annotated[str, Query(description="A target key of one of its accessibility criteria (e.g. culture, "
+                                             "medical, elderly), or a criterion id with several targets "
+                                             "(life_circle_15min: covered where every kind is)")] = "culture",
+    distance: Annotated[
+        float | None, Query(description=f"Walking distance in metres (0 < distance ≤ {MAX_COVERAGE_M:g}); "
+                                        "default: the ruleset's")
+    ] = None,
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (EPSG:4326): the coverage, then one feature per subdistrict.
+
+    The first feature is the covered part of the district (the area within ``distance_m`` of walking along
+    the streets from any facility of the kind, 35 m either side of the reached streets, blocks they ring
+    filled) with ``target``, ``title_zh``, ``title_en``, ``distance_m``, ``facilities`` (count), ``method``,
+    ``share_of_district`` (0–1), ``covered_m2``, ``district_area_m2`` and ``notes``. Each subdistrict
+    (layer ``subdistricts``, when the plan has it) follows with its covered part as geometry and ``name``,
+    ``area_m2``, ``covered_m2``, ``share``. A kind without facilities is a real answer: nothing covered,
+    share 0, and a note.
+    """
+    chosen, rules = _coverage_target(store, ruleset, target)
+    if distance is not None:
+        _check_finite("distance", distance)
+        if not 0 < distance <= MAX_COVERAGE_M:
+            raise BadRequestError(
+                f"distance (metres) must be greater than 0 and at most {MAX_COVERAGE_M:g}, got {distance:g}")
+    result = _cached_coverage(store, rules.id, chosen, distance)
+    features = [result["feature"], *result["subdistricts"]]
+    return {"type": "FeatureCollection", "ruleset": rules.id, "numberReturned": len(features),
+            "attribution": _attribution(store), "features": features}
+
+
+@router.get("/coverage/summary", summary="服务圈覆盖率: the share of the district and of each subdistrict "
+                                         "covered by every service circle of a ruleset")
+def get_coverage_summary(
+    store: StoreDep,
+    ruleset: Annotated[str, Query(description="Ruleset id with accessibility criteria")] = "service-circles",
+) -> dict[str, Any]:
+    """A table (JSON) with one row per coverable target of the ruleset, in declaration order.
+
+    Each row: ``target``, ``criterion``, ``title_zh``, ``title_en``, ``distance_m``, ``facilities``,
+    ``method``, ``share_of_district``, ``covered_m2``, ``subdistricts`` (``id``, ``name``, ``covered_m2``,
+    ``share`` each) and ``notes``. ``district`` and ``subdistricts`` give the areas shares are taken of.
+    """
+    rules = _ruleset(store, ruleset)
+    targets = coverage_targets(rules)
+    rows = [_cached_coverage(store, rules.id, chosen, None)["row"] for chosen in targets.values()]
+    district_area = _district_areas(store, shapely.Polygon())
+    subdistricts = _subdistricts(store)
+    sub_areas = [] if subdistricts is None else [
+        {"id": str(fid), "name": _jsonable(row.get("name")), "area_m2": round(float(area), 1)}
+        for (fid, row), area in zip(subdistricts.iterrows(), _area_m2(store, subdistricts), strict=True)]
+    return {
+        "ruleset": rules.id, "title_zh": rules.title.zh, "title_en": rules.title.en,
+        "district": {"name": _district_name(store), "area_m2": round(float(district_area["area_m2"].iloc[0]), 1)},
+        "subdistricts": sub_areas,
+        "targets": rows,
+        "notes": [] if rows else [f"ruleset {rules.id!r} has no accessibility criteria"],
+        "attribution": _attribution(store),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- coverage helpers
+_COVERAGE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COVERAGE_LOCK = threading.Lock()
+
+
+def _ruleset(store, ruleset_id: str):
+    if ruleset_id not in store.rulesets:
+        raise BadRequestError(f"unknown ruleset {ruleset_id!r}; rulesets: {', '.join(sorted(store.rulesets))}")
+    return store.rulesets[ruleset_id]
+
+
+def _coverage_target(store, ruleset_id: str, key: str) -> tuple[CoverageTarget, Any]:
+    rules = _ruleset(store, ruleset_id)
+    targets = coverage_targets(rules)
+    if key not in targets:
+        known = ", ".join(targets) or "none (the ruleset has no accessibility criteria)"
+        raise BadRequestError(f"unknown target {key!r} for ruleset {rules.id!r}; targets: {known}")
+    return targets[key], rules
+
+
+def _cached_coverage(store, ruleset_id: str, chosen: CoverageTarget, distance: float | None) -> dict[str, Any]:
+    key = (ruleset_id, chosen.key, None if distance is None else float(distance))
+    with _COVERAGE_LOCK:
+        entries = _COVERAGE_CACHE.setdefault(store, OrderedDict())
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
+    result = _compute_coverage(store, chosen, distance)
+    with _COVERAGE_LOCK:
+        entries[key] = result
+        while len(entries) > COVERAGE_CACHE_SIZE:
+            entries.popitem(last=False)
+    return result
+
+
+def _compute_coverage(store, chosen: CoverageTarget, distance: float | None) -> dict[str, Any]:
+    subdistricts = _subdistricts(store)
+    if chosen.parts:
+        covered = [_part_coverage(store, part, distance) for part in chosen.parts]
+        polygon = shapely.intersection_all([geometry for geometry, _, _ in covered])
+        if shapely.is_empty(polygon) or shapely.get_dimensions(polygon) < 2:
+            polygon = shapely.Polygon()
+        facilities = sum(count for _, count, _ in covered)
+        methods = sorted({info["method"] for _, _, info in covered})
+        method = f"every kind within the distance (intersection of {len(covered)}): {'; '.join(methods)}"
+        notes = [f"{part.key}: {note}" for part, (_, _, info) in zip(chosen.parts, covered, strict=True)
+                 for note in info["notes"]]
+        per_area = (None if subdistricts is None else
+                    covered_areas(polygon, subdistricts, network=store.network, metric_crs=store.metric_crs))
+        distance_m = float(distance) if distance is not None else chosen.distance_m
+        by_kind = {part.key: count for part, (_, count, _) in zip(chosen.parts, covered, strict=True)}
+    else:
+        polygon, facilities, info = _part_coverage(store, chosen, distance, subdistricts)
+        method, notes, per_area, distance_m = info["method"], list(info["notes"]), info["areas"], info["distance_m"]
+        by_kind = None
+    district = _district_areas(store, polygon)
+    share = float(district["share"].iloc[0]) if district["area_m2"].iloc[0] > 0 else 0.0
+    inside = district.geometry.iloc[0]
+    properties = {
+        "kind": "coverage", "target": chosen.key, "criterion": chosen.criterion, "title_zh": chosen.title_zh,
+        "title_en": chosen.title_en, "distance_m": distance_m, "facilities": int(facilities), "method": method,
+        "share_of_district": round(share, 4), "covered_m2": round(float(district["covered_m2"].iloc[0]), 1),
+        "district_area_m2": round(float(district["area_m2"].iloc[0]), 1), "district": _district_name(store),
+        "notes": notes,
+    }
+    if by_kind is not None:
+        properties["facilities_by_kind"] = by_kind
+    feature = {"type": "Feature", "id": f"coverage-{chosen.key}", "properties": properties,
+               "geometry": shapely.geometry.mapping(inside) if inside is not None else None}
+    sub_features, sub_rows = [], []
+    if per_area is not None:
+        names = subdistricts["name"] if "name" in subdistricts.columns else pd.Series(None, index=subdistricts.index)
+        for fid, row in per_area.iterrows():
+            share_here = float(row["share"]) if np.isfinite(row["share"]) else None
+            part = {"id": str(fid), "name": _jsonable(names.get(fid)), "area_m2": round(float(row["area_m2"]), 1),
+                    "covered_m2": round(float(row["covered_m2"]), 1),
+                    "share": round(share_here, 4) if share_here is not None else None}
+            sub_rows.append({k: part[k] for k in ("id", "name", "covered_m2", "share")})
+            geometry = row.geometry
+            sub_features.append({"type": "Feature", "id": str(fid),
+                                 "properties": {"kind": "subdistrict", "target": chosen.key, **part},
+                                 "geometry": shapely.geometry.mapping(geometry) if geometry is not None else None})
+    summary_row = {key: properties[key] for key in ("target", "criterion", "title_zh", "title_en", "distance_m",
+                                                     "facilities", "method", "share_of_district", "covered_m2")}
+    summary_row.update(subdistricts=sub_rows, notes=notes)
+    return {"feature": feature, "subdistricts": sub_features, "row": summary_row}
+
+
+def _part_coverage(store, part: CoverageTarget, distance: float | None,
+                   areas: gpd.GeoDataFrame | None = None) -> tuple[shapely.Geometry, int, dict]:
+    """(coverage polygon, facility count, info) of one target kind."""
+    try:
+        frame = store.layer(part.layer)
+        sources, why = select_sources(frame, part.filter)
+        if why is not None:
+            why = f"layer {part.layer!r}: {why}"
+    except LayerNotFoundError:
+        sources, why = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), f"layer {part.layer!r} is not in this plan"
+    polygon, info = coverage(store.network, sources, part.distance_m if distance is None else float(distance),
+                             areas=areas, metric_crs=store.metric_crs)
+    if why is not None:
+        info["notes"] = [f"no facility of this kind ({why}): nothing is covered"]
+    return polygon, len(sources), info
+
+
+def _subdistricts(store) -> gpd.GeoDataFrame | None:
+    try:
+        return store.layer(SUBDISTRICTS_LAYER)
+    except LayerNotFoundError:
+        return None
+
+
+def _district_areas(store, polygon) -> gpd.GeoDataFrame:
+    district = gpd.GeoDataFrame(geometry=[store.boundary], crs="EPSG:4326")
+    return covered_areas(polygon, district, network=store.network, metric_crs=store.metric_crs)
+
+
+def _area_m2(store, frame: gpd.GeoDataFrame) -> np.ndarray:
+    return covered_areas(shapely.Polygon(), frame, network=store.network,
+                         metric_crs=store.metric_crs)["area_m2"].to_numpy()
+
+
+def _district_name(store) -> str | None:
+    district = getattr(store.plan, "district", None)
+    return getattr(district, "zh", None)
 
 
 def _check_finite(name: str, value: float) -> None:

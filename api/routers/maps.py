@@ -21,6 +21,7 @@ from api.errors import BadRequestError, NotFoundError
 from api.settings import Settings
 from layers.errors import FeatureNotFoundError
 from layers.store import PlanStore
+from maps import audit as audit_page
 from maps import builders
 from maps.assets import STATIC_DIR
 from maps.basemaps import BASEMAPS, available_basemaps
@@ -303,6 +304,77 @@ def project_download(project_id: str, query: MapQueryDep) -> HTMLResponse:
 def check(query: MapQueryDep) -> HTMLResponse:
     opts = query.options("/maps/check", "/embed/map")
     return query.respond(builders.build_check_map(query.store, opts), "check")
+
+
+# ---------------------------------------------------------------------------------------------- plan audit
+def _audit_query(query: MapQuery) -> tuple[tuple[str, ...] | None, str]:
+    """The zone layers the audit table shows (``layers``, zone layers only) and the query kept in its links."""
+    if query.bbox is not None:
+        raise BadRequestError("bbox does not apply to the plan audit; filter it by zone layer with layers=…")
+    zone_ids = [s.id for s in builders.zone_specs(query.store)]
+    for layer_id in query.layer_ids or ():
+        if layer_id not in zone_ids:
+            raise BadRequestError(f"layer {layer_id!r} has no zones to audit; zone layers: "
+                                  f"{', '.join(zone_ids) or 'none in this plan'}")
+    kept = {k: v for k, v in (("layers", ",".join(query.layer_ids) if query.layer_ids else None),
+                              ("lang", "en" if query.lang == "en" else None)) if v}
+    return query.layer_ids, urlencode(kept)
+
+
+def _plan_audit(store) -> tuple[dict | None, str | None]:
+    """The plan audit (``GET /api/checks/plan``, computed once per store), or None and why it is not available."""
+    try:
+        from api.routers.checks import audit
+        return audit(store), None
+    except Exception as exc:  # noqa: BLE001 - the page says why there is no audit instead of failing
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _zone_names_en(store) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for spec in builders.zone_specs(store):
+        frame = store.layer(spec.id)
+        if "name_en" in frame.columns:
+            names.update({str(fid): str(v) for fid, v in frame["name_en"].items() if isinstance(v, str) and v})
+    return names
+
+
+@router.get("/maps/audit", response_class=HTMLResponse,
+            summary="The plan audit as a readable table (Chinese; lang=en for English)")
+def audit_table(query: MapQueryDep) -> HTMLResponse:
+    """Every zone of the plan by layer: ruleset, length, width, area, walking distance to the nearest bus stop
+    and station, overall result, failed and needs-data criteria, geometry accuracy. ``layers`` limits it to some
+    zone layers; ``download=1`` gives one self-contained HTML file."""
+    layer_ids, kept = _audit_query(query)
+    store, root = query.store, query.settings.public_url.rstrip("/")
+    result, reason = _plan_audit(store)
+    other = {k: v for k, v in (("layers", ",".join(layer_ids) if layer_ids else None),
+                               ("lang", None if query.lang == "en" else "en")) if v}
+    html = audit_page.build_audit_page(
+        result or {"zones": []}, specs=store.specs, rulesets=store.rulesets, plan=store.plan, lang=query.lang,
+        static_url=f"{root}/static", maps_url=f"{root}/maps", api_url=f"{root}/api",
+        csv_href=f"{root}/maps/audit.csv" + (f"?{kept}" if kept else ""),
+        other_lang_href=f"{root}/maps/audit" + (f"?{urlencode(other)}" if other else ""),
+        assets=static_files() if query.download else None, layer_ids=layer_ids, names_en=_zone_names_en(store),
+        unavailable=reason)
+    return query.respond(html, "audit")
+
+
+@router.get("/maps/audit.csv", summary="The plan audit table as CSV (UTF-8 with BOM, opens in Excel)",
+            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def audit_csv(query: MapQueryDep) -> Response:
+    """The same rows and values as ``/maps/audit`` (one row per zone, with its layer), headers in ``lang``."""
+    layer_ids, _ = _audit_query(query)
+    store = query.store
+    result, reason = _plan_audit(store)
+    if result is None:
+        raise NotFoundError(f"the plan audit is not available ({reason}); see GET /api/checks/plan")
+    text = audit_page.audit_csv(result, specs=store.specs, rulesets=store.rulesets, lang=query.lang,
+                                layer_ids=layer_ids, names_en=_zone_names_en(store))
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{store.plan_id}-audit")
+    return Response(("\ufeff" + text).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"',
+                             "X-Content-Type-Options": "nosniff"})
 
 
 # ---------------------------------------------------------------------------------------------- embeds

@@ -111,11 +111,100 @@ def test_xigang_check_map_round_trip(browser, xigang_server):
     assert overall in ("pass", "fail", "incomplete")
 
 
+ISOCHRONE_JS = """
+    var found = null;
+    planmap.map.eachLayer(function (l) { if (l.planmapId === 'pm-isochrone') { found = l; } });
+    if (!found) { return null; }
+    var g = found.toGeoJSON().features.map(function (f) { return f.geometry; });
+    var b = found.getBounds();
+    return {types: g.map(function (x) { return x.type; }), minutes: found.minutes,
+            bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+            pane: found.getLayers()[0].options.pane, props: found.properties};"""
+
+
+def test_xigang_check_map_point_draws_walk_isochrone(browser, xigang_server):
+    """A drawn point fetches the 15-minute walk isochrone and draws it; the 5/10/15 select redraws it."""
+    from tests.browser.conftest import PageLoad
+
+    load = browser.load(xigang_server.url + "/maps/check")
+    assert_clean(load, xigang_server.url)
+    assert browser.js("return document.querySelector('.pm-iso').hidden") is True  # no site yet, no control
+    browser.js("""
+        var select = document.getElementById('pm-ruleset');
+        select.value = 'service-circles';     // a ruleset that judges points
+        select.dispatchEvent(new Event('change', {bubbles: true}));
+        planmap.map.fire(L.Draw.Event.CREATED,
+                         {layer: L.marker([38.9142, 121.6195], {icon: planmap.pointIcon}), layerType: 'marker'});""")
+    browser.wait("var l = planmap.check.isochrone; return !!l && planmap.map.hasLayer(l) && l.getLayers().length > 0",
+                 timeout=30)
+    browser.wait("var r = document.getElementById('pm-report'); return r && !r.hidden", timeout=60)
+    iso = browser.js(ISOCHRONE_JS)
+    assert iso is not None, "no layer with planmapId pm-isochrone on the map"
+    assert set(iso["types"]) <= {"Polygon", "MultiPolygon"} and iso["types"]
+    assert iso["minutes"] == 15 and iso["pane"] == "pmIsochrone"
+    x0, y0, x1, y1 = iso["bounds"]
+    assert x0 < 121.6195 < x1 and y0 < 38.9142 < y1
+    # 15 minutes at 75 m/min = 1,125 m of walking: the area reaches some hundreds of metres, never beyond 1,125 m
+    assert 0.003 < (x1 - x0) < 2 * 1160 / 86_600 and 0.003 < (y1 - y0) < 2 * 1160 / 111_000
+    legend = browser.js("var e = document.querySelector('.pm-legend-entry[data-layer=\"pm-isochrone\"]');"
+                        "return e && !e.hidden ? e.innerText : null;")
+    assert legend and "15分钟步行范围" in legend
+    note = browser.js("return document.querySelector('.pm-iso-note').innerText")
+    assert "方法" in note and ("沿街道网络" in note or iso["props"]["method"] in note)
+    browser.js("planmap.map.fitBounds(planmap.check.isochrone.getBounds(), {padding: [20, 20]})")
+    import time
+    time.sleep(0.6)
+    browser.screenshot("xigang-check-isochrone")
+    # 5 minutes: a smaller area from the same centre
+    browser.js("var s = document.getElementById('pm-iso-minutes'); s.value = '5';"
+               "s.dispatchEvent(new Event('change'));")
+    browser.wait("return planmap.check.isochrone.minutes === 5", timeout=30)
+    small = browser.js(ISOCHRONE_JS)["bounds"]
+    assert (small[2] - small[0]) < (x1 - x0) and (small[3] - small[1]) < (y1 - y0)
+    assert "5分钟步行范围" in browser.js(
+        "return document.querySelector('.pm-legend-entry[data-layer=\"pm-isochrone\"]').innerText")
+    after = PageLoad(load.url)
+    browser._drain(after)
+    assert after.console_errors == [] and after.failed == [], (after.console_errors, after.failed)
+    # deleting the site removes the isochrone
+    browser.js("planmap.map.fire(L.Draw.Event.DELETED, {layers: L.layerGroup()})")
+    assert browser.js("return planmap.map.hasLayer(planmap.check.isochrone)") is False
+
+
+def test_a_point_drawn_with_a_street_ruleset_switches_to_one_that_judges_points(browser, xigang_server):
+    from tests.browser.conftest import PageLoad
+
+    load = browser.load(xigang_server.url + "/maps/check")
+    assert browser.js("return document.getElementById('pm-ruleset').value") == "night-economy-street"
+    browser.js("""planmap.map.fire(L.Draw.Event.CREATED,
+                   {layer: L.marker([38.9142, 121.6195], {icon: planmap.pointIcon}), layerType: 'marker'});""")
+    browser.wait("var r = document.getElementById('pm-report'); return r && !r.hidden", timeout=60)
+    chosen = browser.js("return document.getElementById('pm-ruleset').value")
+    assert chosen in ("night-economy-complex", "service-circles")
+    assert "point" in browser.js(
+        "var s = document.getElementById('pm-ruleset'); return s.selectedOptions[0].getAttribute('data-geometry')")
+    assert chosen in browser.js("return document.getElementById('pm-report').innerText")
+    after = PageLoad(load.url)
+    browser._drain(after)
+    assert after.console_errors == [] and after.failed == [], (after.console_errors, after.failed)
+
+
+def test_xigang_audit_page_offline(browser, xigang_server):
+    load = browser.load(xigang_server.url + "/maps/audit", wait_js="return document.readyState === 'complete'")
+    browser.screenshot("xigang-audit")
+    assert_clean(load, xigang_server.url)
+    rows = browser.js("return document.querySelectorAll('tr.pm-audit-row').length")
+    assert rows >= 20
+    # the stylesheet applied: tables are laid out fixed and fit the window (no horizontal scrolling)
+    assert browser.js("return getComputedStyle(document.querySelector('.pm-audit-table')).tableLayout") == "fixed"
+    assert browser.js("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
 # ---------------------------------------------------------------------------------------------- fixture plan
 def test_escaping_runs_no_script(browser, tiny_server):
     """Feature names that are HTML/script injections show as text in tooltip, popup, panel and index."""
-    for path in ("/maps/projects/project-xss", "/maps/zones/zone-xss", "/maps/overview", "/maps"):
-        wait = "return document.readyState === 'complete'" if path == "/maps" else None
+    for path in ("/maps/projects/project-xss", "/maps/zones/zone-xss", "/maps/overview", "/maps", "/maps/audit"):
+        wait = "return document.readyState === 'complete'" if path in ("/maps", "/maps/audit") else None
         browser.driver.get("about:blank")
         load = browser.load(tiny_server.url + path, **({"wait_js": wait} if wait else {}))
         browser.js("window.__alerts = 0; window.alert = function () { window.__alerts += 1; };")
@@ -260,3 +349,21 @@ def test_downloaded_shape_is_wgs84_geojson_and_check_request_too(browser, tiny_s
     doc = json.loads(text)
     assert doc["type"] == "FeatureCollection"
     assert doc["features"][0]["geometry"]["coordinates"] == pytest.approx(list(RENMIN_SQUARE), abs=1e-6)
+
+
+def test_walk_isochrone_is_shifted_to_gcj02_on_amap(browser, tiny_server):
+    """On Amap the isochrone (WGS84 from the API) is drawn in GCJ-02 like every other layer: the circle round
+    人民广场 (the tiny plan has no street network) is centred on the station's GCJ-02 position."""
+    browser.load(tiny_server.url + "/maps/check?basemap=amap")
+    browser.js("""
+        var g = planmap.wgs84ToGcj02(121.6054031, 38.9099879);
+        planmap.map.fire(L.Draw.Event.CREATED, {layer: L.marker([g[1], g[0]]), layerType: 'marker'});""")
+    browser.wait("var l = planmap.check.isochrone; return !!l && l.getLayers().length > 0", timeout=30)
+    iso = browser.js(ISOCHRONE_JS)
+    assert iso["props"]["origin"] == pytest.approx(list(RENMIN_SQUARE), abs=1e-6)  # asked in WGS84
+    x0, y0, x1, y1 = iso["bounds"]
+    gx, gy = browser.js("return planmap.wgs84ToGcj02(121.6054031, 38.9099879)")
+    assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((gx, gy), abs=2e-4)
+    # unshifted it would sit ~430 m west: the GCJ-02 offset here is +0.00495° lon
+    assert abs((x0 + x1) / 2 - RENMIN_SQUARE[0]) > 0.004
+    assert "straight-line" in browser.js("return document.querySelector('.pm-iso-note').innerText")

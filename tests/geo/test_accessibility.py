@@ -15,10 +15,13 @@ from hypothesis import strategies as st
 
 from geo.accessibility import (
     counts_within,
+    coverage,
+    covered_areas,
     fallback_method,
     isochrone,
     nearest_by,
     rank_nearest,
+    select_sources,
     walking_distances,
 )
 from geo.errors import InvalidGeometryError
@@ -335,3 +338,190 @@ def test_walks_are_symmetric_no_shorter_than_straight_and_drawn_to_length(grid, 
         np.testing.assert_allclose(route[0], [sx, sy], atol=1e-3)
         np.testing.assert_allclose(route[-1], [tx, ty], atol=1e-3)
         assert shapely.length(grid.to_metric(there["route"])) == pytest.approx(there["distance_m"], abs=1e-3)
+
+
+# ---------------------------------------------------------------------------------------------- coverage
+
+
+def sources(*points: tuple[float, float]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": [f"s{i}" for i in range(len(points))]},
+                            geometry=[point(x, y) for x, y in points], crs=4326)
+
+
+def square(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+    return shapely.Polygon([lonlat(x0, y0), lonlat(x1, y0), lonlat(x1, y1), lonlat(x0, y1)])
+
+
+def metric_area(network: WalkNetwork, geometry) -> float:
+    return float(shapely.area(network.to_metric(geometry)))
+
+
+def test_coverage_of_one_source_is_its_isochrone(grid):
+    covered, info = coverage(grid, sources((50, 0)), 150)
+    walked, walk_info = isochrone(grid, *lonlat(50, 0), 2)  # 2 min × 75 m/min = 150 m
+    assert info["method"] == "network"
+    assert info["on_network"] == 1 and info["fallback"] == 0
+    assert info["area_m2"] == pytest.approx(walk_info["area_m2"], rel=0.01)
+    difference = shapely.symmetric_difference(grid.to_metric(covered), grid.to_metric(walked))
+    assert shapely.area(difference) < 0.01 * walk_info["area_m2"]
+
+
+def test_coverage_of_two_far_sources_is_the_union_of_their_circles(grid):
+    both, info = coverage(grid, sources((0, 0), (300, 300)), 60)
+    first, one = coverage(grid, sources((0, 0)), 60)
+    second, other = coverage(grid, sources((300, 300)), 60)
+    assert shapely.disjoint(first, second)
+    assert info["area_m2"] == pytest.approx(one["area_m2"] + other["area_m2"], rel=0.01)
+    assert both.contains(point(0, 50)) and both.contains(point(300, 250))
+    assert not both.contains(point(150, 0))
+    # corner (0, 0): two 60 m arms of street buffered by 35 m (16-gon caps), overlapping in a 35 m square and
+    # three quarters of the corner's cap
+    cap = 8 * 35**2 * math.sin(math.pi / 8)
+    assert one["area_m2"] == pytest.approx(2 * (60 * 70 + cap) - 35 * 35 - 0.75 * cap, rel=1e-3)
+
+
+def test_coverage_is_one_search_from_all_sources_where_circles_meet(grid):
+    # from (0, 0) and (200, 0) at 100 m: the street between them is walked from both ends and met in the middle
+    covered, _ = coverage(grid, sources((0, 0), (200, 0)), 100)
+    assert covered.contains(point(100, 0))
+    assert covered.geom_type == "Polygon"
+
+
+def test_coverage_share_of_known_squares_is_exact(grid):
+    areas = gpd.GeoDataFrame(
+        {"name": ["around", "grid", "away"]},
+        geometry=[square(-100, -100, 400, 400), square(0, 0, 300, 300), square(1000, 1000, 1100, 1100)],
+        index=["around", "grid", "away"], crs=4326,
+    )
+    # half a minute from mid-block: a 75 m piece of street, 35 m either side, 16-gon ends (see the isochrone)
+    band = 75 * 70 + 8 * 35**2 * math.sin(math.pi / 8)
+    _, info = coverage(grid, sources((50, 0)), 37.5, areas=areas)
+    shares = info["areas"]
+    assert list(shares.index) == ["around", "grid", "away"]
+    assert shares.at["around", "area_m2"] == pytest.approx(500 * 500, rel=1e-6)
+    assert shares.at["around", "covered_m2"] == pytest.approx(band, rel=0.02)
+    assert shares.at["around", "share"] == pytest.approx(band / 250_000, rel=0.02)
+    # the square starting on the street y = 0 holds the band's northern half (west end cut at x = 0)
+    cap = 8 * 35**2 * math.sin(math.pi / 8)
+    west_cap_inside = 12.5 / 2 * math.sqrt(35**2 - 12.5**2) + 35**2 / 2 * math.asin(12.5 / 35)  # x in [0, 12.5]
+    assert shares.at["grid", "covered_m2"] == pytest.approx(75 * 35 + cap / 4 + west_cap_inside, rel=0.02)
+    assert shares.at["away", "share"] == 0.0
+    assert shares.at["away", "geometry"] is None
+    # at 1 km every street is reached and every block filled: the grid square is wholly covered
+    _, everything = coverage(grid, sources((50, 0)), 1000, areas=areas)
+    assert everything["areas"].at["grid", "share"] == pytest.approx(1.0, abs=0.02)
+
+
+def test_coverage_fills_blocks_ringed_by_covered_streets(grid):
+    covered, info = coverage(grid, sources((0, 0), (300, 300)), 300)
+    assert info["reached_nodes"] == 16
+    assert covered.contains(point(150, 150))
+    assert len(covered.interiors) == 0
+
+
+def test_coverage_keeps_gaps_that_unreached_streets_run_through():
+    network = WalkNetwork.from_graph(grid_graph(n=7), UTM)  # 600 m × 600 m
+    covered, _ = coverage(network, sources((0, 0), (600, 0), (0, 600), (600, 600)), 350)
+    # the ring of streets round the edge is covered from the corners; the centre (600 m from each) is not
+    assert covered.contains(point(300, 0)) and covered.contains(point(0, 300))
+    assert not covered.contains(point(300, 300))
+    assert len(covered.interiors) == 1
+    walked, _ = isochrone(network, *lonlat(0, 0), 350 / 75)
+    assert covered.contains(shapely.buffer(walked, -0.1))
+
+
+def test_coverage_grows_with_distance(grid):
+    smaller, _ = coverage(grid, sources((50, 0), (300, 200)), 120)
+    larger, _ = coverage(grid, sources((50, 0), (300, 200)), 240)
+    assert metric_area(grid, shapely.difference(smaller, larger)) < 1.0
+    assert metric_area(grid, larger) > metric_area(grid, smaller)
+
+
+def test_coverage_falls_back_to_a_circle_for_a_source_off_the_network(grid):
+    covered, info = coverage(grid, sources((-800, 0)), 650)
+    assert info["method"] == "straight-line÷1.3 circle"
+    assert info["fallback"] == 1 and info["on_network"] == 0
+    assert any("300 m from any street" in note for note in info["notes"])
+    assert info["area_m2"] == pytest.approx(math.pi * 500**2, rel=0.005)
+    assert covered.contains(point(-800, 490)) and not covered.contains(point(-800, 510))
+
+
+def test_coverage_with_sources_on_and_off_the_network_says_how_many_fell_back(grid):
+    covered, info = coverage(grid, sources((50, 0), (-800, 0), (1500, 0)), 130, detour_factor=1.5)
+    assert info["method"] == "network; straight-line÷1.5 circle for 2 of 3 sources"
+    assert info["fallback"] == 2
+    circle = math.pi * (130 / 1.5) ** 2
+    _, alone = coverage(grid, sources((50, 0)), 130)
+    assert info["area_m2"] == pytest.approx(alone["area_m2"] + 2 * circle, rel=0.01)
+
+
+def test_coverage_without_network_is_circles_in_the_given_crs():
+    covered, info = coverage(None, sources((0, 0)), 130, metric_crs=UTM)
+    assert info["method"] == "straight-line÷1.3 circle"
+    assert info["area_m2"] == pytest.approx(math.pi * 100**2, rel=0.005)
+    assert any("no street network" in note for note in info["notes"])
+
+
+def test_coverage_of_no_sources_is_empty_with_share_zero_and_a_note(grid):
+    areas = gpd.GeoDataFrame(geometry=[square(0, 0, 300, 300)], index=["grid"], crs=4326)
+    empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs=4326)
+    covered, info = coverage(grid, empty, 500, areas=areas)
+    assert covered.is_empty
+    assert info["method"] == "no sources"
+    assert info["area_m2"] == 0.0
+    assert info["areas"].at["grid", "share"] == 0.0
+    assert info["areas"].at["grid", "area_m2"] == pytest.approx(90_000, rel=1e-6)
+    assert any("no sources" in note for note in info["notes"])
+    _, without_network = coverage(None, empty, 500, areas=areas)
+    assert without_network["areas"].at["grid", "share"] == 0.0
+
+
+def test_coverage_skips_sources_without_geometry_and_reduces_polygons_to_points(grid):
+    frame = gpd.GeoDataFrame({"name": ["none", "park"]},
+                             geometry=[None, square(40, -10, 60, 10)], crs=4326)
+    covered, info = coverage(grid, frame, 150)
+    assert info["on_network"] == 1
+    assert len(info["notes"]) == 2
+    assert covered.contains(point(50, 100))
+
+
+def test_coverage_areas_without_size_have_no_share(grid):
+    areas = gpd.GeoDataFrame(geometry=[None, square(0, 0, 100, 100)], index=[7, 9], crs=4326)
+    _, info = coverage(grid, sources((50, 0)), 100, areas=areas)
+    assert list(info["areas"].index) == [7, 9]
+    assert np.isnan(info["areas"].at[7, "share"])
+    assert 0 < info["areas"].at[9, "share"] < 1
+
+
+@pytest.mark.parametrize("distance", [0, -5, float("nan"), float("inf")])
+def test_coverage_rejects_bad_distances(grid, distance):
+    with pytest.raises(InvalidGeometryError, match="distance_m"):
+        coverage(grid, sources((50, 0)), distance)
+
+
+def test_coverage_rejects_bad_detour_and_coordinates(grid):
+    with pytest.raises(InvalidGeometryError, match="detour_factor"):
+        coverage(grid, sources((50, 0)), 100, detour_factor=0.9)
+    projected = gpd.GeoDataFrame(geometry=[shapely.Point(540000, 4310000)], crs=None)
+    with pytest.raises(InvalidGeometryError, match="degrees"):
+        coverage(grid, projected, 100)
+
+
+def test_covered_areas_of_a_given_coverage(grid):
+    covered, _ = coverage(grid, sources((50, 0)), 1000)
+    areas = gpd.GeoDataFrame(geometry=[square(0, 0, 150, 300), square(150, 0, 300, 300)], index=["w", "e"],
+                             crs=4326)
+    shares = covered_areas(covered, areas, network=grid)
+    np.testing.assert_allclose(shares["share"], [1.0, 1.0], atol=0.02)
+    assert covered_areas(shapely.Polygon(), areas, metric_crs=UTM)["share"].tolist() == [0.0, 0.0]
+
+
+def test_select_sources_by_filter():
+    frame = targets(a=(0, 0), b=(100, 0), c=(200, 0))
+    frame["kind"] = ["culture", "medical", "culture"]
+    chosen, why = select_sources(frame, {"kind": ["culture"]})
+    assert chosen.index.tolist() == ["a", "c"] and why is None
+    none, why = select_sources(frame, {"kind": ["elderly"]})
+    assert none.empty and "elderly" in why
+    _, why = select_sources(frame, {"colour": ["red"]})
+    assert "no field 'colour'" in why

@@ -14,6 +14,9 @@ import yaml
 PLAN_ID = "tiny"
 XSS_PROJECT_NAME = "<img src=x onerror=alert(1)>"
 XSS_ZONE_NAME = '"><svg onload=alert(2)></svg><script>alert(3)</script>'
+#: a zone (night-economy street) whose name is an HTML injection too (the audit page must show it as text)
+XSS_IMG_ZONE_ID = "zone-img"
+XSS_IMG_ZONE_NAME = "<img src=x onerror=alert(1)>"
 #: 人民广场 metro station (OSM node/10722780300), WGS84
 RENMIN_SQUARE = (121.6054031, 38.9099879)
 
@@ -73,6 +76,9 @@ def write_fixture_plan(root: Path) -> Path:
              "geometry": _box(121.600, 38.905, 121.606, 38.908)},
             {"properties": {"id": "zone-xss", "name": XSS_ZONE_NAME, "carrier_type": "商圈", "schematic": True},
              "geometry": _box(121.615, 38.910, 121.625, 38.918)},
+            {"properties": {"id": XSS_IMG_ZONE_ID, "name": XSS_IMG_ZONE_NAME, "carrier_type": "商业街区",
+                            "schematic": True},
+             "geometry": _box(121.607, 38.9095, 121.6105, 38.9100)},
         ]),
         "key-projects": _fc([
             {"properties": {"id": "project-xss", "name": XSS_PROJECT_NAME, "status": "重点实施", "schematic": True},

@@ -316,3 +316,10 @@ def test_osm_basemap_shares_its_credit_with_the_data(store):
     assert _page_setup(html)["credits"]["osm"] == OSM_ATTRIBUTION  # one text: Leaflet shows it once
     offline = _page_setup(builders.build_overview(store, PageOptions()))["credits"]
     assert "http" not in "".join(offline.values())  # offline pages hold no URL
+
+
+def test_check_map_wires_the_walk_isochrone(tiny_store):
+    """The check tool knows where to fetch the walk isochrone (drawn by planmap.js, shifted like other overlays)."""
+    html = builders.build_check_map(tiny_store, PageOptions(api_url="/base/api", basemap="amap"))
+    assert '"isochroneEndpoint":"/base/api/accessibility/isochrone"' in html
+    assert '"crs":"gcj02"' in html

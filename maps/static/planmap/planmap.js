@@ -265,6 +265,10 @@
     function schedule() { if (!pending) { pending = true; setTimeout(update, 0); } }
     map.on('layeradd layerremove', schedule);
     update();
+    /* layers made on the page (the walk isochrone) join the legend through these */
+    pm.legendNode = node;
+    pm.legendLayers = layersById;
+    pm.legendUpdate = schedule;
   };
 
   /* Basemap choice: links that reload the page with ?basemap=… (data must be re-projected server-side). */
@@ -307,6 +311,187 @@
     return pair ? t(pair[0], pair[1]) : String(status);
   }
 
+  // ------------------------------------------------------------------ walk isochrone of the site
+  /* Centroid of a GeoJSON geometry (lon/lat): area-weighted for polygons, length-weighted for lines, the mean of
+     points. Small sites only (planar in degrees), which is what a drawn site is. */
+  function ringCentroid(ring) {
+    var a = 0, cx = 0, cy = 0;
+    for (var i = 0, n = ring.length - 1; i < n; i++) {
+      var p = ring[i], q = ring[i + 1], f = p[0] * q[1] - q[0] * p[1];
+      a += f; cx += (p[0] + q[0]) * f; cy += (p[1] + q[1]) * f;
+    }
+    return {a: a / 2, x: a ? cx / (3 * a) : 0, y: a ? cy / (3 * a) : 0};
+  }
+  pm.centroid = function (geom) {
+    if (!geom) { return null; }
+    var polys = geom.type === 'Polygon' ? [geom.coordinates] : geom.type === 'MultiPolygon' ? geom.coordinates : [];
+    var area = 0, x = 0, y = 0;
+    polys.forEach(function (poly) {
+      poly.forEach(function (ring, k) {
+        var c = ringCentroid(ring), w = Math.abs(c.a) * (k === 0 ? 1 : -1);
+        area += w; x += c.x * w; y += c.y * w;
+      });
+    });
+    if (area > 0) { return [x / area, y / area]; }
+    var lines = geom.type === 'LineString' ? [geom.coordinates] : geom.type === 'MultiLineString' ? geom.coordinates
+      : polys.length ? polys.map(function (poly) { return poly[0]; }) : [];
+    var length = 0; x = 0; y = 0;
+    lines.forEach(function (line) {
+      for (var i = 0; i + 1 < line.length; i++) {
+        var p = line[i], q = line[i + 1], d = Math.sqrt(Math.pow(q[0] - p[0], 2) + Math.pow(q[1] - p[1], 2));
+        length += d; x += (p[0] + q[0]) / 2 * d; y += (p[1] + q[1]) / 2 * d;
+      }
+    });
+    if (length > 0) { return [x / length, y / length]; }
+    var points = geom.type === 'Point' ? [geom.coordinates] : geom.type === 'MultiPoint' ? geom.coordinates
+      : lines.length ? lines[0] : [];
+    if (!points.length) { return null; }
+    x = 0; y = 0;
+    points.forEach(function (p) { x += p[0]; y += p[1]; });
+    return [x / points.length, y / points.length];
+  };
+
+  var ISO_STYLE = {color: '#1c3f95', weight: 2.5, opacity: 0.9, dashArray: null, fillColor: '#4dabf7',
+                   fillOpacity: 0.16, interactive: false};
+  var ISO_ID = 'pm-isochrone';
+
+  function isoMethodText(props) {
+    var method = props.method === 'network' ? t('沿街道网络', 'along the street network') : fmt(props.method);
+    var parts = [t('方法：', 'Method: ') + method,
+      t('步行 ', 'walking ') + fmt(props.distance_m) + ' m（' + fmt(props.speed_m_per_min) + t(' 米/分钟', ' m/min') + '）'];
+    if (props.area_m2 !== null && props.area_m2 !== undefined) {
+      parts.push(t('面积 ', 'area ') + fmt(Math.round(props.area_m2 / 10000 * 10) / 10) + t(' 公顷', ' ha'));
+    }
+    return parts.join(' · ');
+  }
+
+  /* The "walk isochrone" control: for a point site the 15-minute isochrone is fetched at once; for any site a
+     select of 5/10/15 minutes redraws it from the site's centroid (GET /api/accessibility/isochrone). The polygon
+     is WGS84 from the API and shifted to the map's datum (GCJ-02 on Amap) like every other overlay. */
+  function walkIsochrone(map, state, cfg) {
+    if (!map.getPane('pmIsochrone')) {
+      map.createPane('pmIsochrone');
+      map.getPane('pmIsochrone').style.zIndex = 390;   // under the plan layers (400): they stay clickable
+    }
+    var seq = 0, origin = null;
+    var layer = L.geoJSON(null, {pane: 'pmIsochrone', style: function () { return ISO_STYLE; }, interactive: false});
+    layer.planmapId = ISO_ID;
+    state.isochrone = layer;
+
+    var box = el('div', null, 'pm-iso leaflet-bar');
+    box.hidden = true;
+    var label = el('label', t('步行范围', 'Walk area'), 'pm-iso-title');
+    var select = el('select');
+    select.id = 'pm-iso-minutes';
+    label.htmlFor = select.id;
+    [5, 10, 15].forEach(function (m) {
+      var option = el('option', m + t(' 分钟', ' min'));
+      option.value = String(m);
+      if (m === 15) { option.selected = true; }
+      select.appendChild(option);
+    });
+    var show = el('button', t('显示', 'Show'));
+    show.type = 'button';
+    var clear = el('button', t('清除', 'Clear'));
+    clear.type = 'button';
+    var note = el('div', null, 'pm-iso-note');
+    [label, select, show, clear, note].forEach(function (n) { box.appendChild(n); });
+    var Control = L.Control.extend({options: {position: 'topleft'}, onAdd: function () {
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    }});
+    new Control().addTo(map);
+
+    function legendEntry(minutes) {
+      var legend = pm.legendNode;
+      if (!legend) { return; }
+      var entry = legend.querySelector('[data-layer="' + ISO_ID + '"]');
+      if (!entry) {
+        entry = el('div', null, 'pm-legend-entry');
+        entry.setAttribute('data-layer', ISO_ID);
+        var item = el('div', null, 'pm-legend-item pm-legend-title');
+        var swatch = el('span', null, 'pm-swatch pm-swatch-polygon');
+        swatch.style.borderColor = ISO_STYLE.color;
+        swatch.style.borderStyle = 'solid';
+        swatch.style.background = 'rgba(77,171,247,0.3)';
+        item.appendChild(swatch);
+        item.appendChild(el('span', ''));
+        entry.appendChild(item);
+        var list = legend.querySelector('details') || legend;
+        var first = list.querySelector('.pm-legend-entry');
+        if (first) { list.insertBefore(entry, first); } else { list.appendChild(entry); }
+        if (pm.legendLayers) { pm.legendLayers[ISO_ID] = layer; }
+      }
+      entry.querySelector('span:last-child').textContent = t(minutes + '分钟步行范围', minutes + '-min walk');
+      if (pm.legendUpdate) { pm.legendUpdate(); }
+    }
+
+    function remove() {
+      seq += 1;
+      layer.clearLayers();
+      if (map.hasLayer(layer)) { map.removeLayer(layer); }
+      note.textContent = '';
+      note.className = 'pm-iso-note';
+    }
+
+    function draw() {
+      if (!origin) { return; }
+      var minutes = Number(select.value);
+      var mine = ++seq;
+      note.textContent = t('正在计算步行范围…', 'Computing the walk area…');
+      note.className = 'pm-iso-note';
+      var url = cfg.isochroneEndpoint + '?lon=' + encodeURIComponent(origin[0].toFixed(7)) + '&lat=' +
+        encodeURIComponent(origin[1].toFixed(7)) + '&minutes=' + encodeURIComponent(String(minutes));
+      fetch(url, {method: 'GET', headers: {Accept: 'application/geo+json, application/json'}}).then(function (response) {
+        return response.json().then(function (data) { return {ok: response.ok, data: data}; },
+          function () { return {ok: false, data: {description: 'HTTP ' + response.status}}; });
+      }).then(function (result) {
+        if (mine !== seq) { return; }
+        if (!result.ok || !result.data || !result.data.geometry) {
+          note.textContent = t('无法计算步行范围：', 'No walk area: ') + fmt((result.data || {}).description);
+          note.className = 'pm-iso-note pm-error';
+          return;
+        }
+        var props = result.data.properties || {};
+        layer.clearLayers();
+        layer.addData(pm.mapGeoJSON({type: 'Feature', properties: {}, geometry: result.data.geometry}, pm.toDisplay));
+        layer.minutes = props.minutes;
+        layer.properties = props;
+        if (!map.hasLayer(layer)) { layer.addTo(map); }
+        legendEntry(fmt(props.minutes !== undefined ? props.minutes : minutes));
+        note.textContent = '';
+        note.appendChild(el('div', t(fmt(props.minutes) + ' 分钟步行范围（从场地中心）', fmt(props.minutes) + '-min walk from the site centre'), 'pm-iso-head'));
+        note.appendChild(el('div', isoMethodText(props)));
+        (props.warnings || []).forEach(function (w) { note.appendChild(el('div', '⚠ ' + fmt(w), 'pm-warning')); });
+        if (props.attribution) { note.appendChild(el('div', fmt(props.attribution), 'pm-iso-credit')); }
+      }).catch(function () {
+        if (mine !== seq) { return; }
+        note.textContent = t('无法连接服务：步行范围需要运行中的规划地图服务。', 'Cannot reach the service for the walk area.');
+        note.className = 'pm-iso-note pm-error';
+      });
+    }
+
+    select.addEventListener('change', draw);
+    show.addEventListener('click', draw);
+    clear.addEventListener('click', remove);
+
+    return {
+      /* a new, edited or deleted site (WGS84 geometry or null); created=true when it was just drawn or loaded */
+      siteChanged: function (geometry, created) {
+        var shown = map.hasLayer(layer);
+        origin = pm.centroid(geometry);
+        if (!origin) { remove(); box.hidden = true; return; }
+        box.hidden = false;
+        var point = geometry.type === 'Point';
+        if (created) { remove(); }
+        if ((created && point) || (!created && shown)) { draw(); }
+      },
+      draw: draw,
+      remove: remove
+    };
+  }
+
   pm.checkTool = function (map, drawn, cfg) {
     var state = {shape: null, seq: 0, overlay: L.featureGroup().addTo(map)};
     var form = document.getElementById(cfg.formId);
@@ -315,6 +500,8 @@
     pm.check = state;
 
     function say(text, cls) { message.textContent = text; message.className = 'pm-message ' + (cls || ''); }
+
+    var iso = walkIsochrone(map, state, cfg);
 
     function shapeGeometryWgs84() {
       if (!state.shape) { return null; }
@@ -344,12 +531,30 @@
       return out;
     }
 
+    function family(geometry) {
+      var type = geometry && geometry.type || '';
+      return /Point/.test(type) ? 'point' : /LineString/.test(type) ? 'line' : 'polygon';
+    }
+
+    // a ruleset judges some site families only (a street needs a line or polygon): pick one that fits the shape
+    function fitRuleset(geometry) {
+      var select = form.querySelector('[name=ruleset]');
+      var wanted = family(geometry);
+      var fits = function (option) { return (option.getAttribute('data-geometry') || '').split(' ').indexOf(wanted) >= 0; };
+      if (!select.selectedOptions.length || fits(select.selectedOptions[0])) { return; }
+      for (var i = 0; i < select.options.length; i++) {
+        if (fits(select.options[i])) { select.value = select.options[i].value; showRulesetAttributes(); return; }
+      }
+    }
+
     function setShape(layer) {
       drawn.clearLayers();
       state.overlay.clearLayers();
       state.shape = layer;
       drawn.addLayer(layer);
+      fitRuleset(shapeGeometryWgs84());
       run();
+      iso.siteChanged(shapeGeometryWgs84(), true);
     }
 
     function run() {
@@ -483,9 +688,10 @@
     }
 
     map.on(L.Draw.Event.CREATED, function (e) { setShape(e.layer); });
-    map.on(L.Draw.Event.EDITED, function () { run(); });
+    map.on(L.Draw.Event.EDITED, function () { run(); iso.siteChanged(shapeGeometryWgs84(), false); });
     map.on(L.Draw.Event.DELETED, function () {
       state.shape = null; state.overlay.clearLayers(); report.textContent = ''; report.hidden = true;
+      iso.siteChanged(null, false);
     });
     function showRulesetAttributes() {
       var chosen = form.querySelector('[name=ruleset]').value;
