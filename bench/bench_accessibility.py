@@ -1,4 +1,7 @@
-"""Accessibility benchmarks on the real Xigang plan: network build, walking distances, a full site check, isochrones.
+"""Accessibility benchmarks on the real Xigang plan: network build, walking distances, a full site check, isochrones,
+district coverage.
+
+Also the service-circle coverage of the whole district (the 15-minute life circle, four kinds intersected).
 
 Run either way (from the repository root):
 
@@ -23,7 +26,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.accessibility import isochrone, walking_distances
+from geo.accessibility import coverage_targets, covered_areas, isochrone, target_coverage, walking_distances
 from geo.network import WalkNetwork
 from layers.store import PlanStore, open_store
 
@@ -33,6 +36,7 @@ STREET_SITE = shapely.Polygon([(121.6200, 38.9150), (121.6237, 38.9150), (121.62
                                (121.6200, 38.91507)])
 TARGET_LAYERS = ("transit-stations", "bus-stops", "facilities")
 ISOCHRONE_MINUTES = 15
+LIFE_CIRCLE = ("service-circles", "life_circle_15min")
 
 
 def _store() -> PlanStore:
@@ -71,6 +75,23 @@ def _check_call(store: PlanStore, ruleset_id: str, site) -> Callable[[], dict]:
     return check
 
 
+def _life_circle_call(store: PlanStore) -> Callable[[], tuple]:
+    """The 15-minute life circle's coverage of the whole district: every kind's multi-source walk, intersected,
+    with the share of the district and of each subdistrict (what GET /api/accessibility/coverage computes)."""
+    ruleset_id, key = LIFE_CIRCLE
+    target = coverage_targets(store.rulesets[ruleset_id])[key]
+    layers = {spec.id: store.layer(spec.id) for spec in store.specs}
+    subdistricts = layers.get("subdistricts")
+    district = gpd.GeoDataFrame(geometry=[store.boundary], crs=4326)
+
+    def cover() -> tuple:
+        polygon, info = target_coverage(store.network, layers, target, areas=subdistricts,
+                                        metric_crs=store.metric_crs)
+        return polygon, info, covered_areas(polygon, district, network=store.network)
+
+    return cover
+
+
 def cases(store: PlanStore) -> list[tuple[str, Callable[[], object], int]]:
     """(name, call, repetitions) for every benchmark."""
     network = store.network
@@ -87,6 +108,8 @@ def cases(store: PlanStore) -> list[tuple[str, Callable[[], object], int]]:
          lambda: isochrone(network, *next(origins), ISOCHRONE_MINUTES), 40),
         (f"isochrone {ISOCHRONE_MINUTES} min from the site centre",
          lambda: isochrone(network, centre.x, centre.y, ISOCHRONE_MINUTES), 40),
+        ("coverage of the 15-minute life circle (4 kinds × 1000 m, intersected) over the district + subdistricts",
+         _life_circle_call(store), 20),
     ]
     try:
         listed.insert(1, ("full site check: night-economy-street, street polygon",
@@ -159,6 +182,11 @@ def test_isochrone_15_minutes(benchmark, store):
     lon, lat = _origins(store)[0]
     polygon, info = benchmark(isochrone, store.network, lon, lat, ISOCHRONE_MINUTES)
     assert polygon.area > 0
+
+
+def test_life_circle_coverage(benchmark, store):
+    polygon, info, district = benchmark(_life_circle_call(store))
+    assert 0 < district["share"].iloc[0] < 1
 
 
 if __name__ == "__main__":

@@ -392,10 +392,11 @@ def coverage(
         search = network.search(access, distance_m)
         info["reached_nodes"] = int(np.isfinite(search.distance).sum())
         whole, partial = network.reachable_lines(search, distance_m)
-        band = _street_band(whole, partial, buffer_m)
+        unreached = _unreached_edges(network, search, distance_m)
+        band = _street_band(whole, partial, buffer_m, unreached=(network, unreached))
         walked_from = shapely.buffer(points_m[found], min(buffer_m, distance_m), quad_segs=4)
         band = shapely.union_all([band, *walked_from])
-        parts.append(_fill_enclosed(band, network, _unreached_edges(network, search, distance_m)))
+        parts.append(_fill_enclosed(band, network, unreached))
     circled = ~on_network
     circle = f"straight-line÷{detour_factor:g} circle"
     if circled.any():
@@ -505,6 +506,66 @@ def select_sources(frame: gpd.GeoDataFrame, filters: Mapping[str, list[str]]) ->
     return frame.iloc[:0], f"no feature with {wanted}"
 
 
+def target_coverage(
+    network: WalkNetwork | None,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    target: CoverageTarget,
+    *,
+    distance_m: float | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    metric_crs=None,
+) -> tuple[shapely.Geometry, dict]:
+    """The coverage of a ruleset's target (see :func:`coverage_targets`): its facilities picked from
+    ``layers`` by the target's layer and filter, covered within its distance (or ``distance_m``).
+
+    A target with ``parts`` (a criterion with several kinds) is covered where every part is: the intersection
+    of the parts' coverages. A kind without facilities (or whose layer is missing from ``layers``) covers
+    nothing and says why in ``notes``. Returns the geometry (EPSG:4326) and the :func:`coverage` info plus
+    ``facilities`` (count) and, for combined targets, ``facilities_by_kind``.
+    """
+    if not target.parts:
+        if target.layer in layers:
+            sources, why = select_sources(layers[target.layer], target.filter)
+            why = None if why is None else f"layer {target.layer!r}: {why}"
+        else:
+            sources, why = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), f"layer {target.layer!r} is not in this plan"
+        distance = target.distance_m if distance_m is None else distance_m
+        polygon, info = coverage(network, sources, distance, areas=areas, detour_factor=detour_factor,
+                                 metric_crs=metric_crs)
+        if why is not None:
+            info["notes"] = [f"no facility of this kind ({why}): nothing is covered"]
+        info["facilities"] = int(len(sources))
+        return polygon, info
+    covered = [target_coverage(network, layers, part, distance_m=distance_m, detour_factor=detour_factor,
+                               metric_crs=metric_crs) for part in target.parts]
+    polygon = shapely.intersection_all([geometry for geometry, _ in covered])
+    if shapely.is_empty(polygon) or shapely.get_dimensions(polygon) < 2:
+        polygon = shapely.Polygon()
+    else:
+        polygon = shapely.union_all(shapely.get_parts(polygon)[shapely.get_dimensions(shapely.get_parts(polygon)) == 2])
+    methods = "; ".join(dict.fromkeys(info["method"] for _, info in covered))
+    by_kind = {part.key: info["facilities"] for part, (_, info) in zip(target.parts, covered, strict=True)}
+    crs = network.crs if network is not None else CRS.from_user_input(metric_crs) if metric_crs is not None else (
+        _utm_for(polygon) if not shapely.is_empty(polygon) else None)
+    info = {
+        "method": f"every kind within the distance (intersection of {len(covered)}): {methods}",
+        "distance_m": float(target.distance_m if distance_m is None else distance_m),
+        "detour_factor": float(detour_factor),
+        "facilities": sum(by_kind.values()),
+        "facilities_by_kind": by_kind,
+        "sources": sum(info["sources"] for _, info in covered),
+        "on_network": sum(info["on_network"] for _, info in covered),
+        "fallback": sum(info["fallback"] for _, info in covered),
+        "area_m2": 0.0 if crs is None or shapely.is_empty(polygon) else float(
+            shapely.area(_transformer(network, crs)(polygon))),
+        "notes": [f"{part.key}: {note}" for part, (_, info) in zip(target.parts, covered, strict=True)
+                  for note in info["notes"]],
+        "areas": None if areas is None else covered_areas(polygon, areas, network=network, metric_crs=metric_crs),
+    }
+    return polygon, info
+
+
 def _covered_parts(covered_m, areas: gpd.GeoDataFrame, to_metric, back) -> gpd.GeoDataFrame:
     geoms = np.asarray(areas.geometry.values, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.zeros(0, bool)
@@ -536,6 +597,17 @@ def _unreached_edges(network: WalkNetwork, search, budget_m: float) -> np.ndarra
     return (length > 0) & (from_u + from_v < length)
 
 
+def _crossed_by(polygons: np.ndarray, network: WalkNetwork, unreached: np.ndarray) -> np.ndarray:
+    """Which polygons a segment of the mask ``unreached`` runs into (more than touching their outline)."""
+    which, edge = network.edge_tree.query(polygons, predicate="intersects")
+    chosen = unreached[edge]
+    which, edge = which[chosen], edge[chosen]
+    inside = ~shapely.touches(polygons[which], network.edge_geometry[edge])
+    crossed = np.zeros(len(polygons), dtype=bool)
+    crossed[which[inside]] = True
+    return crossed
+
+
 def _fill_enclosed(geometry, network: WalkNetwork, unreached: np.ndarray) -> shapely.Geometry:
     """Fill the holes of ``geometry`` except those an unreached street runs through."""
     parts = shapely.get_parts(geometry)
@@ -546,9 +618,7 @@ def _fill_enclosed(geometry, network: WalkNetwork, unreached: np.ndarray) -> sha
     owner = np.repeat(np.arange(len(parts)), counts)
     number = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     rings = shapely.get_interior_ring(parts[owner], number)
-    hole, edge = network.edge_tree.query(shapely.polygons(rings), predicate="intersects")
-    kept = np.zeros(total, dtype=bool)
-    kept[hole[unreached[edge]]] = True
+    kept = _crossed_by(shapely.polygons(rings), network, unreached)
     ring_geoms = np.concatenate([shapely.get_exterior_ring(parts), rings[kept]])
     ring_owner = np.concatenate([np.arange(len(parts)), owner[kept]])
     order = np.argsort(ring_owner, kind="stable")  # each part's shell first, then its kept holes
@@ -556,14 +626,19 @@ def _fill_enclosed(geometry, network: WalkNetwork, unreached: np.ndarray) -> sha
     return polygons[0] if len(polygons) == 1 else shapely.union_all(polygons)
 
 
-def _street_band(whole: np.ndarray, partial: np.ndarray, buffer_m: float) -> shapely.Geometry:
+def _street_band(whole: np.ndarray, partial: np.ndarray, buffer_m: float,
+                 unreached: tuple[WalkNetwork, np.ndarray] | None = None) -> shapely.Geometry:
     """Union of ``buffer_m`` bands around street pieces, with the blocks they ring filled.
 
     Equal to buffering every piece and filling the holes, but fast: the blocks ringed by whole segments are
     found by polygonizing them and merged as a coverage; only that block area and the pieces outside it are
-    buffered (buffering hundreds of lines at once is what makes isochrones slow).
+    buffered (buffering hundreds of lines at once is what makes isochrones slow). With ``unreached`` (the
+    network and a mask of its segments not walked end to end), a ring through which such a segment runs is
+    not a block and is left open.
     """
     blocks = shapely.get_parts(shapely.polygonize(whole)) if len(whole) else np.zeros(0, dtype=object)
+    if len(blocks) and unreached is not None:
+        blocks = blocks[~_crossed_by(blocks, *unreached)]
     pieces = np.concatenate([whole, partial])
     parts = []
     if len(blocks):

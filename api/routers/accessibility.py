@@ -24,12 +24,11 @@ from geo.accessibility import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_SPEED_M_PER_MIN,
     CoverageTarget,
-    coverage,
     coverage_targets,
     covered_areas,
     isochrone,
     rank_nearest,
-    select_sources,
+    target_coverage,
     walking_distances,
 )
 from geo.site import parse_site
@@ -250,42 +249,27 @@ def _cached_coverage(store, ruleset_id: str, chosen: CoverageTarget, distance: f
 
 def _compute_coverage(store, chosen: CoverageTarget, distance: float | None) -> dict[str, Any]:
     subdistricts = _subdistricts(store)
-    if chosen.parts:
-        covered = [_part_coverage(store, part, distance) for part in chosen.parts]
-        polygon = shapely.intersection_all([geometry for geometry, _, _ in covered])
-        if shapely.is_empty(polygon) or shapely.get_dimensions(polygon) < 2:
-            polygon = shapely.Polygon()
-        facilities = sum(count for _, count, _ in covered)
-        methods = sorted({info["method"] for _, _, info in covered})
-        method = f"every kind within the distance (intersection of {len(covered)}): {'; '.join(methods)}"
-        notes = [f"{part.key}: {note}" for part, (_, _, info) in zip(chosen.parts, covered, strict=True)
-                 for note in info["notes"]]
-        per_area = (None if subdistricts is None else
-                    covered_areas(polygon, subdistricts, network=store.network, metric_crs=store.metric_crs))
-        distance_m = float(distance) if distance is not None else chosen.distance_m
-        by_kind = {part.key: count for part, (_, count, _) in zip(chosen.parts, covered, strict=True)}
-    else:
-        polygon, facilities, info = _part_coverage(store, chosen, distance, subdistricts)
-        method, notes, per_area, distance_m = info["method"], list(info["notes"]), info["areas"], info["distance_m"]
-        by_kind = None
+    polygon, info = target_coverage(store.network, _target_layers(store, chosen), chosen, distance_m=distance,
+                                    areas=subdistricts, metric_crs=store.metric_crs)
     district = _district_areas(store, polygon)
     share = float(district["share"].iloc[0]) if district["area_m2"].iloc[0] > 0 else 0.0
     inside = district.geometry.iloc[0]
     properties = {
         "kind": "coverage", "target": chosen.key, "criterion": chosen.criterion, "title_zh": chosen.title_zh,
-        "title_en": chosen.title_en, "distance_m": distance_m, "facilities": int(facilities), "method": method,
-        "share_of_district": round(share, 4), "covered_m2": round(float(district["covered_m2"].iloc[0]), 1),
+        "title_en": chosen.title_en, "distance_m": info["distance_m"], "facilities": info["facilities"],
+        "method": info["method"], "share_of_district": round(share, 4),
+        "covered_m2": round(float(district["covered_m2"].iloc[0]), 1),
         "district_area_m2": round(float(district["area_m2"].iloc[0]), 1), "district": _district_name(store),
-        "notes": notes,
+        "notes": info["notes"],
     }
-    if by_kind is not None:
-        properties["facilities_by_kind"] = by_kind
+    if "facilities_by_kind" in info:
+        properties["facilities_by_kind"] = info["facilities_by_kind"]
     feature = {"type": "Feature", "id": f"coverage-{chosen.key}", "properties": properties,
                "geometry": shapely.geometry.mapping(inside) if inside is not None else None}
     sub_features, sub_rows = [], []
-    if per_area is not None:
+    if subdistricts is not None:
         names = subdistricts["name"] if "name" in subdistricts.columns else pd.Series(None, index=subdistricts.index)
-        for fid, row in per_area.iterrows():
+        for fid, row in info["areas"].iterrows():
             share_here = float(row["share"]) if np.isfinite(row["share"]) else None
             part = {"id": str(fid), "name": _jsonable(names.get(fid)), "area_m2": round(float(row["area_m2"]), 1),
                     "covered_m2": round(float(row["covered_m2"]), 1),
@@ -297,25 +281,19 @@ def _compute_coverage(store, chosen: CoverageTarget, distance: float | None) -> 
                                  "geometry": shapely.geometry.mapping(geometry) if geometry is not None else None})
     summary_row = {key: properties[key] for key in ("target", "criterion", "title_zh", "title_en", "distance_m",
                                                      "facilities", "method", "share_of_district", "covered_m2")}
-    summary_row.update(subdistricts=sub_rows, notes=notes)
+    summary_row.update(subdistricts=sub_rows, notes=info["notes"])
     return {"feature": feature, "subdistricts": sub_features, "row": summary_row}
 
 
-def _part_coverage(store, part: CoverageTarget, distance: float | None,
-                   areas: gpd.GeoDataFrame | None = None) -> tuple[shapely.Geometry, int, dict]:
-    """(coverage polygon, facility count, info) of one target kind."""
-    try:
-        frame = store.layer(part.layer)
-        sources, why = select_sources(frame, part.filter)
-        if why is not None:
-            why = f"layer {part.layer!r}: {why}"
-    except LayerNotFoundError:
-        sources, why = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), f"layer {part.layer!r} is not in this plan"
-    polygon, info = coverage(store.network, sources, part.distance_m if distance is None else float(distance),
-                             areas=areas, metric_crs=store.metric_crs)
-    if why is not None:
-        info["notes"] = [f"no facility of this kind ({why}): nothing is covered"]
-    return polygon, len(sources), info
+def _target_layers(store, chosen: CoverageTarget) -> dict[str, gpd.GeoDataFrame]:
+    """The layers a target's facilities come from (those the plan has; missing ones are noted by geo)."""
+    layers = {}
+    for part in chosen.parts or (chosen,):
+        try:
+            layers[part.layer] = store.layer(part.layer)
+        except LayerNotFoundError:
+            continue
+    return layers
 
 
 def _subdistricts(store) -> gpd.GeoDataFrame | None:

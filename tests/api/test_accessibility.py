@@ -14,32 +14,59 @@ from shapely.geometry import shape
 
 from api.app import create_app
 from api.deps import get_store
+from geo.accessibility import isochrone
 from geo.network import WalkNetwork
 from layers.errors import LayerNotFoundError
+from layers.rulesets import load_rulesets
+from layers.store import RULESETS_DIR
 from tests.geo.test_network import UTM, grid_graph, grid_xy, lonlat, point
+
+SERVICE_CIRCLES = load_rulesets([RULESETS_DIR / "service-circles.yaml"])
+#: facilities of the grid plan: no elderly-care facility, like the real data
+GRID_FACILITIES = {"culture-hall": ("culture", (50, 0)), "clinic": ("medical", (300, 300)),
+                   "shop": ("convenience", (0, 0)), "park": ("park", (300, 0)), "gym": ("sport", (0, 300)),
+                   "school": ("education", (150, 150))}
+
+
+def grid_polygon(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+    return shapely.Polygon([lonlat(x0, y0), lonlat(x1, y0), lonlat(x1, y1), lonlat(x0, y1)])
 
 
 class GridStore:
-    """The parts of PlanStore the accessibility router uses, over a 3×3-block grid of 100 m blocks."""
+    """The parts of PlanStore the accessibility router uses, over a 3×3-block grid of 100 m blocks.
+
+    The district is the square (-100, -100)–(400, 400) m (250,000 m²), split at x = 150 into two subdistricts.
+    """
 
     def __init__(self, network: WalkNetwork | None) -> None:
         self.network = network
         west, south = lonlat(-2000, -2000)
         east, north = lonlat(2000, 2000)
         self.plan = SimpleNamespace(map_area=(west, south, east, north), streets_layer=None)
-        self.boundary = shapely.box(*lonlat(-100, -100), *lonlat(400, 400))
+        self.boundary = grid_polygon(-100, -100, 400, 400)
+        self.metric_crs = UTM
+        self.rulesets = SERVICE_CIRCLES
         stations = {"a-near": (100, 0), "b-mid": (300, 100), "c-far": (300, 300), "d-island": (50, -600)}
         self._layers = {
             "transit-stations": gpd.GeoDataFrame(
                 {"id": list(stations), "name": ["近站", "中站", "远站", "孤站"], "mode": ["metro"] * 4,
                  "accuracy_m": [15.0, 15.0, float("nan"), 15.0]},
                 geometry=[point(x, y) for x, y in stations.values()], index=list(stations), crs=4326,
-            )
+            ),
+            "facilities": gpd.GeoDataFrame(
+                {"name": list(GRID_FACILITIES), "kind": [kind for kind, _ in GRID_FACILITIES.values()]},
+                geometry=[point(*xy) for _, xy in GRID_FACILITIES.values()], index=list(GRID_FACILITIES), crs=4326,
+            ),
+            "subdistricts": gpd.GeoDataFrame(
+                {"name": ["西街道", "东街道"]},
+                geometry=[grid_polygon(-100, -100, 150, 400), grid_polygon(150, -100, 400, 400)],
+                index=["west", "east"], crs=4326,
+            ),
         }
 
     def layer(self, layer_id: str) -> gpd.GeoDataFrame:
         if layer_id not in self._layers:
-            raise LayerNotFoundError(f"no collection {layer_id!r}; collections are: transit-stations")
+            raise LayerNotFoundError(f"no collection {layer_id!r}; collections are: {', '.join(self._layers)}")
         return self._layers[layer_id]
 
 
@@ -183,6 +210,149 @@ def test_nearest_bad_input(grid_client, params, status, fragment):
     assert fragment in response.json()["description"]
 
 
+# ---------------------------------------------------------------------------------------------- coverage (grid)
+DISTRICT_M2 = 500 * 500
+
+
+def test_coverage_is_the_covered_district_then_each_subdistrict(grid_client):
+    response = grid_client.get("/api/accessibility/coverage?ruleset=service-circles&target=culture&distance=150")
+    assert response.status_code == 200, response.text
+    body = strict_json(response.text)
+    assert body["type"] == "FeatureCollection"
+    assert [f["id"] for f in body["features"]] == ["coverage-culture", "west", "east"]
+    covered = body["features"][0]
+    props = covered["properties"]
+    assert (props["target"], props["title_zh"], props["title_en"]) == ("culture", "文化设施", "culture facility")
+    assert props["distance_m"] == 150.0
+    assert props["facilities"] == 1
+    assert props["method"] == "network"
+    _, walk = isochrone(WalkNetwork.from_graph(grid_graph(), UTM), *lonlat(50, 0), 2)  # 2 min × 75 m/min
+    assert props["covered_m2"] == pytest.approx(walk["area_m2"], rel=0.01)  # the walk lies inside the district
+    assert props["district_area_m2"] == pytest.approx(DISTRICT_M2, rel=1e-6)
+    assert props["share_of_district"] == pytest.approx(walk["area_m2"] / DISTRICT_M2, abs=1e-4)
+    assert shape(covered["geometry"]).contains(point(50, 0))
+    parts = {f["id"]: f["properties"] for f in body["features"][1:]}
+    assert parts["west"]["name"] == "西街道"
+    assert parts["west"]["area_m2"] == pytest.approx(250 * 500, rel=1e-6)
+    assert sum(p["covered_m2"] for p in parts.values()) == pytest.approx(props["covered_m2"], rel=1e-3)
+    for part in parts.values():
+        assert part["share"] == pytest.approx(part["covered_m2"] / part["area_m2"], abs=1e-4)
+    # 150 m from (50, 0) reaches x = 200 on y = 0: the band crosses into the east half, but most lies west
+    assert parts["west"]["share"] > parts["east"]["share"] > 0
+
+
+def test_coverage_distance_defaults_to_the_ruleset(grid_client):
+    targets = {t.key: t for c in SERVICE_CIRCLES["service-circles"].criteria for t in c.targets}
+    medical = grid_client.get("/api/accessibility/coverage?target=medical").json()["features"][0]["properties"]
+    assert medical["distance_m"] == targets["medical"].max_m
+    life = grid_client.get("/api/accessibility/coverage?target=life_circle_15min").json()["features"][0]
+    default = SERVICE_CIRCLES["service-circles"].parameters["life_circle_walk_m"].default
+    assert life["properties"]["distance_m"] == default
+    assert life["properties"]["facilities_by_kind"] == {"convenience": 1, "park": 1, "sport": 1, "education": 1}
+
+
+def test_life_circle_is_covered_only_where_every_kind_is(grid_client):
+    def covered(target: str) -> dict:
+        url = f"/api/accessibility/coverage?target={target}&distance=350"
+        return grid_client.get(url).json()["features"][0]
+
+    kinds = [covered(kind)["properties"]["share_of_district"] for kind in ("convenience", "park", "sport",
+                                                                           "education")]
+    life = covered("life_circle_15min")
+    assert 0 < life["properties"]["share_of_district"] < min(kinds)
+    # (100, 100) is 200, 300, 300 and 150 m from the shop, park, gym and school; (0, 0) is 600 m from the park
+    polygon = shape(life["geometry"])
+    assert polygon.contains(point(100, 100))
+    assert not polygon.contains(point(0, 0))
+
+
+def test_coverage_of_a_kind_without_facilities_is_zero_with_a_note(grid_client):
+    response = grid_client.get("/api/accessibility/coverage?target=elderly")
+    assert response.status_code == 200, response.text
+    first, *parts = response.json()["features"]
+    props = first["properties"]
+    assert props["facilities"] == 0
+    assert props["share_of_district"] == 0.0
+    assert props["covered_m2"] == 0.0
+    assert first["geometry"] is None
+    assert any("elderly" in note for note in props["notes"])
+    assert [p["properties"]["share"] for p in parts] == [0.0, 0.0]
+
+
+def test_coverage_without_network_draws_circles_and_says_so():
+    client = client_for(GridStore(None))
+    props = client.get("/api/accessibility/coverage?target=culture&distance=130").json()["features"][0]["properties"]
+    assert props["method"] == "straight-line÷1.3 circle"
+    assert props["covered_m2"] == pytest.approx(math.pi * 100**2, rel=0.01)
+    assert any("no street network" in note for note in props["notes"])
+
+
+@pytest.mark.parametrize(
+    "query, status, fragment",
+    [
+        ("ruleset=no-such", 400, "service-circles"),
+        ("target=library", 400, "culture, medical, elderly"),
+        ("target=culture&distance=0", 400, "greater than 0"),
+        ("target=culture&distance=-100", 400, "greater than 0"),
+        ("target=culture&distance=5001", 400, "at most 5000"),
+        ("target=culture&distance=nan", 400, "finite"),
+        ("target=culture&distance=far", 400, "distance"),
+    ],
+)
+def test_coverage_bad_input_is_a_4xx_saying_what_to_fix(grid_client, query, status, fragment):
+    response = grid_client.get(f"/api/accessibility/coverage?{query}")
+    assert response.status_code == status, response.text
+    assert fragment in response.json()["description"]
+
+
+def test_coverage_is_computed_once_per_ruleset_target_and_distance(monkeypatch):
+    import geo.accessibility
+
+    calls = []
+    compute = geo.accessibility.coverage
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(geo.accessibility, "coverage", counting)
+    client = client_for(GridStore(WalkNetwork.from_graph(grid_graph(), UTM)))
+    first = client.get("/api/accessibility/coverage?target=culture&distance=150").json()
+    again = client.get("/api/accessibility/coverage?target=culture&distance=150").json()
+    assert first == again
+    assert calls == [150.0]
+    client.get("/api/accessibility/coverage?target=culture&distance=200")
+    assert calls == [150.0, 200.0]
+
+
+def test_coverage_summary_lists_every_target_with_its_shares(grid_client):
+    response = grid_client.get("/api/accessibility/coverage/summary?ruleset=service-circles")
+    assert response.status_code == 200, response.text
+    body = strict_json(response.text)
+    rows = {row["target"]: row for row in body["targets"]}
+    assert list(rows) == ["culture", "medical", "elderly", "convenience", "park", "sport", "education",
+                          "life_circle_15min"]
+    assert [rows[k]["distance_m"] for k in ("culture", "medical", "elderly", "life_circle_15min")] == [
+        500.0, 700.0, 500.0, 1000.0]
+    assert body["district"]["area_m2"] == pytest.approx(DISTRICT_M2, rel=1e-6)
+    assert [s["id"] for s in body["subdistricts"]] == ["west", "east"]
+    assert rows["elderly"]["facilities"] == 0 and rows["elderly"]["share_of_district"] == 0.0
+    assert rows["elderly"]["notes"]
+    for row in rows.values():
+        assert 0.0 <= row["share_of_district"] <= 1.0
+        assert [s["id"] for s in row["subdistricts"]] == ["west", "east"]
+        assert all(0.0 <= s["share"] <= 1.0 for s in row["subdistricts"])
+    # the same numbers as the coverage endpoint
+    culture = grid_client.get("/api/accessibility/coverage?target=culture").json()["features"][0]["properties"]
+    assert rows["culture"]["share_of_district"] == culture["share_of_district"]
+
+
+def test_coverage_summary_of_an_unknown_ruleset_is_a_400(grid_client):
+    response = grid_client.get("/api/accessibility/coverage/summary?ruleset=nope")
+    assert response.status_code == 400
+    assert "service-circles" in response.json()["description"]
+
+
 # ---------------------------------------------------------------------------------------------- real Xigang store
 
 
@@ -243,3 +413,68 @@ def test_real_nearest_stations_to_renmin_square(client, store):
     assert features[0]["properties"]["distance_m"] == 0.0
     distances = [f["properties"]["distance_m"] for f in features]
     assert distances == sorted(distances)
+
+
+def real_coverage(client, target: str, distance: float | None = None) -> dict:
+    query = f"target={target}" + (f"&distance={distance:g}" if distance is not None else "")
+    response = client.get(f"/api/accessibility/coverage?ruleset=service-circles&{query}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_real_coverage_summary_of_xigang(client, store):
+    real_network(store)
+    response = client.get("/api/accessibility/coverage/summary?ruleset=service-circles")
+    assert response.status_code == 200, response.text
+    body = strict_json(response.text)
+    rows = {row["target"]: row for row in body["targets"]}
+    ruleset = store.rulesets["service-circles"]
+    declared = {t.key: t for c in ruleset.criteria for t in c.targets}
+    assert {"culture", "medical", "elderly", "life_circle_15min"} <= set(rows)
+    for key in ("culture", "medical", "elderly"):
+        assert rows[key]["distance_m"] == declared[key].max_m
+    assert rows["life_circle_15min"]["distance_m"] == ruleset.parameters["life_circle_walk_m"].default
+    kinds = store.layer("facilities")["kind"]
+    for key in ("culture", "medical", "convenience", "park", "sport", "education"):
+        assert rows[key]["facilities"] == int((kinds == key).sum()) > 0
+        assert rows[key]["method"] == "network"
+        assert 0 < rows[key]["share_of_district"] < 1
+    # no elderly-care facility could be located: a real finding, not an error
+    assert rows["elderly"]["facilities"] == 0
+    assert rows["elderly"]["share_of_district"] == 0.0
+    assert any("elderly" in note for note in rows["elderly"]["notes"])
+    district_m2 = body["district"]["area_m2"]
+    assert sum(s["area_m2"] for s in body["subdistricts"]) == pytest.approx(district_m2, rel=0.001)
+    for row in rows.values():
+        assert all(0.0 <= s["share"] <= 1.0 for s in row["subdistricts"])
+        # the five subdistricts partition the district: their covered parts add up to the district's
+        covered = sum(s["covered_m2"] for s in row["subdistricts"])
+        assert covered == pytest.approx(row["share_of_district"] * district_m2, rel=0.01, abs=1.0)
+    life = rows["life_circle_15min"]["share_of_district"]
+    assert life <= min(rows[k]["share_of_district"] for k in ("convenience", "park", "sport", "education"))
+
+
+@pytest.mark.parametrize("target", ["culture", "medical"])
+def test_real_coverage_grows_with_distance(client, store, target):
+    real_network(store)
+    near = real_coverage(client, target, 500)
+    far = real_coverage(client, target, 1000)
+    near_props, far_props = near["features"][0]["properties"], far["features"][0]["properties"]
+    assert 0 < near_props["share_of_district"] < far_props["share_of_district"] <= 1
+    near_area = store.network.to_metric(shape(near["features"][0]["geometry"]))
+    far_area = store.network.to_metric(shape(far["features"][0]["geometry"]))
+    assert shapely.area(shapely.difference(near_area, far_area)) < 1.0  # 1000 m ⊇ 500 m
+    for small, large in zip(near["features"][1:], far["features"][1:], strict=True):
+        assert small["id"] == large["id"]
+        assert small["properties"]["share"] <= large["properties"]["share"]
+
+
+def test_real_coverage_lies_in_the_district_and_holds_its_facilities(client, store):
+    real_network(store)
+    body = real_coverage(client, "culture")
+    polygon = shape(body["features"][0]["geometry"])
+    assert shapely.area(shapely.difference(polygon, store.boundary)) < 1e-9
+    facilities = store.layer("facilities")
+    inside = facilities[(facilities["kind"] == "culture") & facilities.within(store.boundary)]
+    assert len(inside)
+    assert polygon.contains(shapely.union_all(inside.geometry.values))

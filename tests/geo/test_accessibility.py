@@ -14,17 +14,20 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from geo.accessibility import (
+    CoverageTarget,
     counts_within,
     coverage,
+    coverage_targets,
     covered_areas,
     fallback_method,
     isochrone,
     nearest_by,
     rank_nearest,
     select_sources,
+    target_coverage,
     walking_distances,
 )
-from geo.errors import InvalidGeometryError
+from geo.errors import CriteriaError, InvalidGeometryError
 from geo.network import WalkNetwork
 from tests.geo.test_network import UTM, grid_graph, grid_xy, lonlat, point, with_island
 
@@ -427,7 +430,7 @@ def test_coverage_keeps_gaps_that_unreached_streets_run_through():
     assert not covered.contains(point(300, 300))
     assert len(covered.interiors) == 1
     walked, _ = isochrone(network, *lonlat(0, 0), 350 / 75)
-    assert covered.contains(shapely.buffer(walked, -0.1))
+    assert metric_area(network, shapely.difference(walked, covered)) < 1.0  # holds each source's own walk
 
 
 def test_coverage_grows_with_distance(grid):
@@ -482,7 +485,7 @@ def test_coverage_skips_sources_without_geometry_and_reduces_polygons_to_points(
     covered, info = coverage(grid, frame, 150)
     assert info["on_network"] == 1
     assert len(info["notes"]) == 2
-    assert covered.contains(point(50, 100))
+    assert covered.contains(point(100, 90)) and not covered.contains(point(50, 100))
 
 
 def test_coverage_areas_without_size_have_no_share(grid):
@@ -525,3 +528,55 @@ def test_select_sources_by_filter():
     assert none.empty and "elderly" in why
     _, why = select_sources(frame, {"colour": ["red"]})
     assert "no field 'colour'" in why
+
+
+def test_coverage_targets_come_from_the_ruleset():
+    from layers.rulesets import load_rulesets
+    from layers.store import RULESETS_DIR
+
+    ruleset = load_rulesets([RULESETS_DIR / "service-circles.yaml"])["service-circles"]
+    found = coverage_targets(ruleset)
+    declared = {t.key: t for c in ruleset.criteria for t in c.targets}
+    assert list(found)[:3] == ["culture", "medical", "elderly"]
+    for key in ("culture", "medical", "elderly"):
+        assert found[key].distance_m == declared[key].max_m
+        assert found[key].layer == ruleset.parameters["facilities_layer"].default
+        assert found[key].filter == {"kind": [key]}
+    life = found["life_circle_15min"]
+    assert [part.key for part in life.parts] == ["convenience", "park", "sport", "education"]
+    assert life.distance_m == ruleset.parameters["life_circle_walk_m"].default
+    strict = coverage_targets(ruleset, {"life_circle_walk_m": 800})
+    assert {part.distance_m for part in strict["life_circle_15min"].parts} == {800.0}
+    with pytest.raises(CriteriaError, match="unknown parameter"):
+        coverage_targets(ruleset, {"walk": 3})
+
+
+def test_target_coverage_of_several_kinds_is_where_every_kind_is_covered(grid):
+    facilities = targets(shop=(0, 0), park=(300, 0))
+    facilities["kind"] = ["shop", "park"]
+    kinds = [CoverageTarget(key=k, criterion="life", title_zh=k, title_en=k, distance_m=250, layer="facilities",
+                            filter={"kind": [k]}) for k in ("shop", "park")]
+    life = CoverageTarget(key="life", criterion="life", title_zh="生活圈", title_en="life", distance_m=250,
+                          parts=tuple(kinds))
+    layers = {"facilities": facilities}
+    both, info = target_coverage(grid, layers, life)
+    shop, _ = target_coverage(grid, layers, kinds[0])
+    park, _ = target_coverage(grid, layers, kinds[1])
+    assert info["facilities"] == 2 and info["facilities_by_kind"] == {"shop": 1, "park": 1}
+    assert both.contains(point(150, 0))  # 150 m from each
+    assert shop.contains(point(0, 100)) and not both.contains(point(0, 100))  # 400 m from the park
+    expected = metric_area(grid, shapely.intersection(shop, park))
+    assert info["area_m2"] == pytest.approx(expected, rel=1e-6)
+    # a kind with no facility, and a layer the plan does not have: nothing covered, and said why
+    kinds_missing = (CoverageTarget(key="elderly", criterion="e", title_zh="养老", title_en="elderly", distance_m=500,
+                                    layer="facilities", filter={"kind": ["elderly"]}),
+                     CoverageTarget(key="bus", criterion="e", title_zh="公交", title_en="bus", distance_m=300,
+                                    layer="bus-stops"))
+    for target in kinds_missing:
+        covered, missing = target_coverage(grid, layers, target, areas=targets(a=(0, 0)).set_geometry(
+            [square(0, 0, 100, 100)]))
+        assert covered.is_empty and missing["facilities"] == 0
+        assert missing["areas"]["share"].tolist() == [0.0]
+        assert len(missing["notes"]) == 1 and "nothing is covered" in missing["notes"][0]
+    _, overridden = target_coverage(grid, layers, life, distance_m=100)
+    assert overridden["distance_m"] == 100 and overridden["area_m2"] == 0.0
