@@ -62,7 +62,7 @@ def walking_distances(
     detour_factor: float | None = DEFAULT_DETOUR_FACTOR,
     metric_crs=None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    with_routes: bool = True,
+    with_routes: bool | np.ndarray = True,
 ) -> pd.DataFrame:
     """Walking distance from a site to every target.
 
@@ -86,7 +86,8 @@ def walking_distances(
     max_snap_m
         Site and targets farther than this from every street are off the network.
     with_routes
-        Draw the walked route of each network distance (EPSG:4326 ``LineString``); False skips it (faster).
+        Draw the walked route of each network distance (EPSG:4326 ``LineString``); False skips it (faster);
+        a boolean array aligned with ``targets`` draws only those targets' routes.
 
     Returns
     -------
@@ -140,8 +141,10 @@ def walking_distances(
             reasons[snap.found & ~connected] = "target on streets not connected to the site's"
             distance[connected] = dist[connected]
             method[connected] = NETWORK
-            if with_routes:
-                drawn = np.flatnonzero(connected & np.isfinite(dist))
+            wanted = (np.asarray(with_routes, dtype=bool) if np.ndim(with_routes)
+                      else np.full(k, bool(with_routes)))
+            if wanted.any():
+                drawn = np.flatnonzero(wanted & connected & np.isfinite(dist))
                 xy = shapely.get_coordinates(points[drawn]) if len(drawn) else np.zeros((0, 2))
                 target_xy = np.full((k, 2), np.nan)
                 target_xy[drawn] = xy
@@ -245,7 +248,8 @@ def isochrone(
     Network method: one Dijkstra search limited to ``minutes × speed`` metres from the point's snap onto its
     nearest street; every reachable street piece (whole segments, and the reachable ends of segments at the
     frontier, cut exactly) plus the walk from the point to the street is buffered by ``buffer_m`` and unioned.
-    Holes are filled: a block ringed by reachable streets is reachable from them. Fallback (no network, or the
+    Holes are filled where no unreached street runs into them: a block ringed by reachable streets is
+    reachable from them, a ring of reached streets round unreached ones is not. Fallback (no network, or the
     point more than ``max_snap_m`` from any street): a circle of radius ``minutes × speed ÷ detour_factor``.
 
     Returns
@@ -283,9 +287,10 @@ def isochrone(
             info["snap_distance_m"] = float(access.offset.min())
             info["reached_nodes"] = int(np.isfinite(search.distance).sum())
             whole, partial = network.reachable_lines(search, budget)
-            area_m = _street_band(whole, partial, buffer_m)
+            unreached = _unreached_edges(network, search, budget)
+            area_m = _street_band(whole, partial, buffer_m, unreached=(network, unreached))
             area_m = shapely.union(area_m, shapely.buffer(origin_m, min(buffer_m, budget), quad_segs=4))
-            area_m = _fill_holes(area_m)
+            area_m = _fill_enclosed(area_m, network, unreached)
             info["method"] = NETWORK
     if area_m is None:
         area_m = shapely.buffer(origin_m, budget / detour_factor, quad_segs=16)
@@ -651,15 +656,6 @@ def _street_band(whole: np.ndarray, partial: np.ndarray, buffer_m: float,
     # buffering lines one by one and merging is faster in GEOS than buffering them as one multi-line
     parts.extend(shapely.buffer(pieces, buffer_m, quad_segs=4))
     return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-def _fill_holes(geometry) -> shapely.Geometry:
-    parts = shapely.get_parts(geometry)
-    shells = shapely.polygons(shapely.get_exterior_ring(parts))
-    if len(shells) == 1:
-        return shells[0]
-    # reachable pieces are connected through the network, so several parts only arise from buffering quirks
-    return shapely.union_all(shells)
 
 
 def _check_site(site) -> None:

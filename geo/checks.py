@@ -155,8 +155,9 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, layers: Mapping[str, gpd.Ge
     group = np.concatenate([np.full(len(rows), number) for number, (_, _, _, rows) in enumerate(groups)])
     targets = gpd.GeoDataFrame({"group": group}, geometry=geometry, crs="EPSG:4326")
     detour = float(parameters["detour_factor"])
+    station_group = len(groups) - 1 if groups[-1][0] is None else -1  # routes are drawn for stations only
     distances = walking_distances(network, site, targets, detour_factor=detour, metric_crs=metric_crs,
-                                  with_routes=groups[-1][0] is None)
+                                  with_routes=group == station_group)
     distance = distances["distance_m"].to_numpy(dtype=float)
     straight = distances["straight_m"].to_numpy(dtype=float)
     method = distances["method"].to_numpy(dtype=object)

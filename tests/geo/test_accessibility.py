@@ -580,3 +580,37 @@ def test_target_coverage_of_several_kinds_is_where_every_kind_is_covered(grid):
         assert len(missing["notes"]) == 1 and "nothing is covered" in missing["notes"][0]
     _, overridden = target_coverage(grid, layers, life, distance_m=100)
     assert overridden["distance_m"] == 100 and overridden["area_m2"] == 0.0
+
+
+def test_isochrone_does_not_fill_a_ring_round_streets_it_did_not_reach():
+    import networkx as nx
+
+    from tests.geo.test_network import add_street
+
+    # a 400 m square ring road with a dead-end street from its far corner into the middle
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    corners = {1: (0, 0), 2: (400, 0), 3: (400, 400), 4: (0, 400), 5: (100, 100)}
+    for node, (x, y) in corners.items():
+        lon, lat = lonlat(x, y)
+        graph.add_node(node, x=lon, y=lat, street_count=2)
+    for u, v in ((1, 2), (2, 3), (3, 4), (4, 1), (3, 5)):
+        add_street(graph, u, v, [corners[u], corners[v]])
+    network = WalkNetwork.from_graph(graph, UTM)
+    walked, info = isochrone(network, *lonlat(0, 0), 810 / 75)  # the whole ring (≤ 800 m), not the spur's end
+    assert info["method"] == "network"
+    assert walked.contains(point(400, 400)) and walked.contains(point(200, 0))
+    assert not walked.contains(point(150, 150))  # 150 m down the unreached spur from the far corner
+    # without the spur the ringed block is reachable from its streets and is filled
+    graph.remove_edges_from([(3, 5, 0), (5, 3, 0)])
+    graph.remove_node(5)
+    filled, _ = isochrone(WalkNetwork.from_graph(graph, UTM), *lonlat(0, 0), 810 / 75)
+    assert filled.contains(point(150, 150))
+
+
+def test_routes_can_be_drawn_for_chosen_targets_only(grid):
+    chosen = targets(a=(200, 100), b=(300, 300))
+    some = walking_distances(grid, point(0, 50), chosen, with_routes=np.array([False, True]))
+    every = walking_distances(grid, point(0, 50), chosen)
+    assert some.loc["a", "route"] is None and some.loc["b", "route"] is not None
+    assert some.loc["b", "route"].equals(every.loc["b", "route"])
+    assert some["distance_m"].tolist() == every["distance_m"].tolist()
