@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -23,7 +23,8 @@ from pydantic import (
 
 from layers.errors import CatalogueError
 
-GROUPS = ("规划结构", "商圈与夜经济", "重点项目", "交通", "基础")
+Group = Literal["规划结构", "商圈与夜经济", "重点项目", "交通", "基础"]
+GROUPS: tuple[str, ...] = get_args(Group)
 GROUP_EN = {
     "规划结构": "Plan structure",
     "商圈与夜经济": "Business circles & night economy",
@@ -105,7 +106,7 @@ class FieldSpec(_Strict):
 class LayerSpec(_Strict):
     id: str
     title: Title
-    group: Literal["规划结构", "商圈与夜经济", "重点项目", "交通", "基础"]
+    group: Group
     geometry_type: GeometryType
     source_crs: str = Field(description="CRS of the original source (the shipped file is always EPSG:4326)")
     provider: str = "geojson"
