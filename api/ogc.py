@@ -46,13 +46,23 @@ def shown(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """Parse an OGC ``bbox`` parameter (``minLon,minLat,maxLon,maxLat`` in CRS84).
+def parse_bbox(
+    text: str | None, *, strict: bool = False, map_area: tuple[float, float, float, float] | None = None
+) -> tuple[float, float, float, float] | None:
+    """Parse a ``bbox`` parameter (``minLon,minLat,maxLon,maxLat`` in CRS84); the one parser every router uses.
+
+    Parameters
+    ----------
+    strict
+        Require min < max (a map frame needs an area); the OGC items filter accepts a degenerate box.
+    map_area
+        When given, the box must overlap it (the plan's map area).
 
     Raises
     ------
     BadRequestError
-        When the value does not hold exactly four finite numbers inside ±180/±90 with min ≤ max.
+        When the value does not hold exactly four finite numbers inside ±180/±90 with min ≤ max (min < max
+        when strict), or misses the map area.
     """
     if text is None:
         return None
@@ -63,26 +73,47 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         )
     if len(parts) != 4:
         raise BadRequestError(
-            f"bbox {shown(text)}: expected 4 comma-separated numbers minLon,minLat,maxLon,maxLat, got {len(parts)}"
+            f"bbox {shown(text)}: expected 4 comma-separated numbers (four numbers minLon,minLat,maxLon,maxLat), "
+            f"got {len(parts)}"
         )
     values: list[float] = []
     for name, part in zip(("minLon", "minLat", "maxLon", "maxLat"), parts, strict=True):
         try:
             value = float(part)
         except ValueError:
-            raise BadRequestError(f"bbox {shown(text)}: {name} {shown(part)} is not a number") from None
+            raise BadRequestError(
+                f"bbox {shown(text)}: {name} {shown(part)} is not a number; give four numbers "
+                "minLon,minLat,maxLon,maxLat"
+            ) from None
         if not math.isfinite(value):
             raise BadRequestError(f"bbox {shown(text)}: {name} must be a finite number, got {shown(part)}")
         values.append(value)
     x0, y0, x1, y1 = values
     for name, value, limit in (("minLon", x0, 180), ("maxLon", x1, 180), ("minLat", y0, 90), ("maxLat", y1, 90)):
         if abs(value) > limit:
-            raise BadRequestError(f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit}")
-    if x0 > x1:
-        raise BadRequestError(f"bbox {shown(text)}: minLon {x0} is greater than maxLon {x1}")
-    if y0 > y1:
-        raise BadRequestError(f"bbox {shown(text)}: minLat {y0} is greater than maxLat {y1}")
+            raise BadRequestError(
+                f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit} (longitude first, then latitude)"
+            )
+    for low, high, lo_name, hi_name in ((x0, x1, "minLon", "maxLon"), (y0, y1, "minLat", "maxLat")):
+        if low > high or (strict and low == high):
+            relation = "greater than" if low > high else "equal to"
+            raise BadRequestError(f"bbox {shown(text)}: {lo_name} {low} is {relation} {hi_name} {high} (need min < max)")
+    if map_area is not None:
+        a0, b0, a1, b1 = map_area
+        if x1 < a0 or x0 > a1 or y1 < b0 or y0 > b1:
+            raise BadRequestError(
+                f"bbox {shown(text)} lies outside the plan's map area {a0},{b0},{a1},{b1}: it does not overlap it"
+            )
     return (x0, y0, x1, y1)
+
+
+def parse_frame_bbox(
+    text: str | None, map_area: tuple[float, float, float, float]
+) -> tuple[float, float, float, float] | None:
+    """A map frame or export selection: optional (blank = none), with an area, overlapping the map area."""
+    if text is None or not text.strip():
+        return None
+    return parse_bbox(text, strict=True, map_area=map_area)
 
 
 def parse_bbox_crs(text: str | None) -> None:

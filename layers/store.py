@@ -49,7 +49,6 @@ class PlanStore:
             self._data[spec.id] = self._load(spec)
         #: rulesets offered to this plan, validated with the catalogue so that a bad one stops start-up
         self.rulesets: dict[str, Any] = self._load_rulesets()
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ loading and validation
     def _load(self, spec: LayerSpec) -> LayerData:

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from fastapi import APIRouter, Query
 
+from api import ogc
 from api.deps import StoreDep
 from api.errors import BadRequestError
 from geo.accessibility import (
@@ -123,7 +124,7 @@ def get_nearest(
     features = []
     for rank, fid in enumerate(nearest.index, start=1):
         row = targets.loc[fid]
-        properties = {name: _jsonable(row[name]) for name in fields}
+        properties = {name: ogc.json_safe(row[name]) for name in fields}
         route = routed.at[fid, "route"]
         properties.update(
             rank=rank,
@@ -200,7 +201,7 @@ def get_coverage_summary(
     district_area = _district_areas(store, shapely.Polygon())
     subdistricts = _subdistricts(store)
     sub_areas = [] if subdistricts is None else [
-        {"id": str(fid), "name": _jsonable(row.get("name")), "area_m2": round(float(area), 1)}
+        {"id": str(fid), "name": ogc.json_safe(row.get("name")), "area_m2": round(float(area), 1)}
         for (fid, row), area in zip(subdistricts.iterrows(), _area_m2(store, subdistricts), strict=True)]
     return {
         "ruleset": rules.id, "title_zh": rules.title.zh, "title_en": rules.title.en,
@@ -271,7 +272,7 @@ def _compute_coverage(store, chosen: CoverageTarget, distance: float | None) -> 
         names = subdistricts["name"] if "name" in subdistricts.columns else pd.Series(None, index=subdistricts.index)
         for fid, row in info["areas"].iterrows():
             share_here = float(row["share"]) if np.isfinite(row["share"]) else None
-            part = {"id": str(fid), "name": _jsonable(names.get(fid)), "area_m2": round(float(row["area_m2"]), 1),
+            part = {"id": str(fid), "name": ogc.json_safe(names.get(fid)), "area_m2": round(float(row["area_m2"]), 1),
                     "covered_m2": round(float(row["covered_m2"]), 1),
                     "share": round(share_here, 4) if share_here is not None else None}
             sub_rows.append({k: part[k] for k in ("id", "name", "covered_m2", "share")})
@@ -346,15 +347,3 @@ def _rounded(value) -> float | None:
         return None
     value = float(value)
     return round(value, 1) if math.isfinite(value) else None
-
-
-def _jsonable(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return None if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from api import ogc
 from api.deps import StoreDep
 from api.errors import BadRequestError, NotFoundError
 from api.routers.checks import CheckRequest, check_site
@@ -70,30 +70,6 @@ def parse_lang(lang: str | None) -> Literal["zh", "en"]:
     return value  # type: ignore[return-value]
 
 
-def parse_bbox(text: str | None, store: PlanStore) -> tuple[float, float, float, float] | None:
-    """``minLon,minLat,maxLon,maxLat`` (EPSG:4326); it must overlap the plan's map area."""
-    if text is None or not text.strip():
-        return None
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise BadRequestError(f"bbox must be four numbers minLon,minLat,maxLon,maxLat, got {text!r}") from None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise BadRequestError(f"bbox must be four finite numbers minLon,minLat,maxLon,maxLat, got {text!r}")
-    x0, y0, x1, y1 = values
-    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise BadRequestError(
-            f"bbox {text!r} is not minLon,minLat,maxLon,maxLat in degrees with min < max"
-        )
-    ax0, ay0, ax1, ay1 = store.plan.map_area
-    if x1 < ax0 or x0 > ax1 or y1 < ay0 or y0 > ay1:
-        raise BadRequestError(
-            f"bbox {text!r} lies outside the plan's map area {ax0},{ay0},{ax1},{ay1}"
-        )
-    return x0, y0, x1, y1
-
-
 def parse_layer_ids(text: str | None, store: PlanStore) -> list[LayerSpec]:
     """Layers named in ``layers=a,b`` (unknown → 404), in catalogue order; default: the visible ones."""
     if text is None or not text.strip():
@@ -139,7 +115,7 @@ def resolve_map_selection(
     """
     language = parse_lang(lang)
     specs = parse_layer_ids(layers, store)
-    box = parse_bbox(bbox, store)
+    box = ogc.parse_frame_bbox(bbox, store.plan.map_area)
     if zone and project:
         raise BadRequestError("give zone or project, not both")
     if title is not None and len(title) > MAX_TITLE_LENGTH:
@@ -343,7 +319,7 @@ def export_layer_file(
 ) -> Response:
     spec = store.spec(layer_id)
     frame = store.layer(spec.id)
-    box = parse_bbox(bbox, store)
+    box = ogc.parse_frame_bbox(bbox, store.plan.map_area)
     if box is not None:
         frame = frame[frame.intersects(shapely.box(*box))]
     return export_to_response(spec, frame, fmt, crs=crs, csv_geometry=geometry)

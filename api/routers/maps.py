@@ -6,7 +6,6 @@ return HTML. Bad input is a 4xx with a message saying what to fix.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -16,6 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from api import ogc
 from api.deps import SettingsDep, StoreDep
 from api.errors import BadRequestError, NotFoundError
 from api.settings import Settings
@@ -63,30 +63,6 @@ def parse_lang(value: str) -> str:
     if value not in LANGS:
         raise BadRequestError(f"unknown lang {value!r}; use zh or en")
     return value
-
-
-def parse_bbox(value: str | None, map_area: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
-    """``min_lon,min_lat,max_lon,max_lat`` in EPSG:4326, overlapping the plan's map area."""
-    if value is None or value.strip() == "":
-        return None
-    parts = value.split(",")
-    if len(parts) != 4:
-        raise BadRequestError(f"bbox must be four numbers min_lon,min_lat,max_lon,max_lat; got {value!r}")
-    try:
-        x0, y0, x1, y1 = (float(p) for p in parts)
-    except ValueError:
-        raise BadRequestError(f"bbox must be four numbers min_lon,min_lat,max_lon,max_lat; got {value!r}") from None
-    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
-        raise BadRequestError("bbox values must be finite numbers")
-    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise BadRequestError(
-            f"bbox {value!r} is not min_lon,min_lat,max_lon,max_lat with min < max within ±180/±90 "
-            "(longitude first)")
-    a0, b0, a1, b1 = map_area
-    if x1 < a0 or x0 > a1 or y1 < b0 or y0 > b1:
-        raise BadRequestError(
-            f"bbox {value!r} does not overlap the plan's map area {a0},{b0},{a1},{b1}")
-    return (x0, y0, x1, y1)
 
 
 def parse_layers(value: str | None, store) -> tuple[str, ...] | None:
@@ -196,7 +172,7 @@ def map_query(request: Request, settings: SettingsDep, store: StoreDep, basemap:
     return MapQuery(
         request=request, settings=settings, store=store,
         basemap=parse_basemap(basemap, settings.tianditu_key), lang=parse_lang(lang),
-        bbox=parse_bbox(bbox, store.plan.map_area), layer_ids=parse_layers(layers, store), download=is_download,
+        bbox=ogc.parse_frame_bbox(bbox, store.plan.map_area), layer_ids=parse_layers(layers, store), download=is_download,
         bbox_text=bbox, layers_text=layers,
     )
 

@@ -88,10 +88,15 @@ def strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def isochrone_url(x: float, y: float, **params) -> str:
+def accessibility_url(endpoint: str, x: float, y: float, **params) -> str:
+    """``/api/accessibility/<endpoint>`` at grid point (x, y) metres."""
     lon, lat = lonlat(x, y)
     query = "&".join(f"{k}={v}" for k, v in {"lon": lon, "lat": lat, **params}.items())
-    return f"/api/accessibility/isochrone?{query}"
+    return f"/api/accessibility/{endpoint}?{query}"
+
+
+def isochrone_url(x: float, y: float, **params) -> str:
+    return accessibility_url("isochrone", x, y, **params)
 
 
 def test_isochrone_is_a_geojson_polygon_feature_around_the_point(grid_client):
@@ -161,9 +166,7 @@ def test_isochrone_bad_input_is_a_4xx_saying_what_to_fix(grid_client, query, sta
 
 
 def nearest_url(x: float, y: float, **params) -> str:
-    lon, lat = lonlat(x, y)
-    query = "&".join(f"{k}={v}" for k, v in {"lon": lon, "lat": lat, **params}.items())
-    return f"/api/accessibility/nearest?{query}"
+    return accessibility_url("nearest", x, y, **params)
 
 
 def test_nearest_lists_features_by_walking_distance_with_routes(grid_client):
