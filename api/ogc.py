@@ -280,18 +280,10 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def is_osm(spec: LayerSpec) -> bool:
-    """Whether a layer's data comes from OpenStreetMap (ODbL: attribution must travel with it)."""
-    text = " ".join(
-        filter(None, [spec.provenance.source, spec.provenance.licence, spec.provenance.attribution])
-    ).lower()
-    return "openstreetmap" in text or "odbl" in text or spec.provider == "osm-xml"
-
-
 def layer_attribution(spec: LayerSpec) -> str:
     """The attribution to show with a layer; OSM layers always carry ``© OpenStreetMap contributors``."""
     attribution = spec.provenance.attribution or f"{spec.provenance.source} ({spec.provenance.licence})"
-    if is_osm(spec) and "openstreetmap contributors" not in attribution.lower():
+    if spec.osm_derived and "openstreetmap contributors" not in attribution.lower():
         attribution = f"{OSM_ATTRIBUTION}; {attribution}"
     return attribution
 

@@ -127,6 +127,18 @@ class LayerSpec(_Strict):
             raise ValueError(f"must be an English slug like 'key-projects', got {value!r}")
         return value
 
+    @property
+    def provenance_text(self) -> str:
+        """Source, licence and attribution in lower case, for matching what a layer rests on."""
+        prov = self.provenance
+        return " ".join(filter(None, [prov.source, prov.licence, prov.attribution])).lower()
+
+    @property
+    def osm_derived(self) -> bool:
+        """Whether the layer rests on OpenStreetMap data (ODbL: "© OpenStreetMap contributors" travels with it)."""
+        text = self.provenance_text
+        return "openstreetmap" in text or "odbl" in text or self.provider == "osm-xml"
+
     @field_validator("source_crs")
     @classmethod
     def _crs(cls, value: str) -> str:

@@ -37,22 +37,11 @@ SCHEMATIC = Credit("schematic", "规划图层：planmap 示意（非测绘）", 
 ORDER = (OSM.key, GSHHG.key, AMAP.key, SCHEMATIC.key)
 
 
-def _provenance_text(spec: LayerSpec) -> str:
-    prov = spec.provenance
-    return " ".join(filter(None, [prov.source, prov.licence, prov.attribution])).lower()
-
-
-def is_osm_derived(spec: LayerSpec) -> bool:
-    """Whether the layer rests on OpenStreetMap data (ODbL: credit "© OpenStreetMap contributors")."""
-    text = _provenance_text(spec)
-    return "openstreetmap" in text or "odbl" in text
-
-
 def layer_credits(spec: LayerSpec) -> list[Credit]:
     """The credits a layer needs while it is shown."""
-    text = _provenance_text(spec)
+    text = spec.provenance_text
     credits = []
-    if is_osm_derived(spec):
+    if spec.osm_derived:
         credits.append(OSM)
     if "gshhg" in text:
         credits.append(GSHHG)

@@ -617,9 +617,7 @@ def attribution_lines(specs: Sequence[LayerSpec], lang: Lang) -> tuple[list[str]
     osm = False
     for spec in specs:
         prov = spec.provenance
-        text = " ".join(filter(None, [prov.source, prov.licence, prov.attribution or ""])).lower()
-        if "openstreetmap" in text or "odbl" in text:
-            osm = True
+        osm = osm or spec.osm_derived
         title = spec.title.zh if lang == "zh" else spec.title.en
         titles = grouped.setdefault((prov.source, prov.licence), [])
         if title not in titles:
