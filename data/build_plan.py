@@ -691,12 +691,19 @@ def build_axis(base: Base) -> dict[str, dict[str, Any]]:
         links.append(f"south end extended {south_shore.distance(Point(coords[-1])):.0f} m to the shore")
         coords.append(south_shore.coords[0])
     axis = LineString(coords)
-    # the district outline ends before the GSHHG south shore (the shore lies ~200 m outside it there): the
-    # axis stops at the outline, which is the district's own 滨海南路 edge
-    inside = axis.intersection(base.boundary)
-    clipped = axis.length - inside.length
-    axis = longest_line(shapely.line_merge(inside) if inside.geom_type == "MultiLineString" else inside)
-    links.append(f"clipped to the district outline ({clipped:.0f} m of road and shore link outside it dropped)")
+    # 八一路 runs along the district's south-east edge (its schematic line wanders up to ~40 m outside the
+    # outline there) and the outline ends before the GSHHG south shore (~330 m short): the axis keeps what lies
+    # within 50 m of the district, and the boundary-road stretches are pulled onto the outline's inside
+    near = axis.intersection(base.boundary.buffer(50.0))
+    near = longest_line(shapely.line_merge(near) if near.geom_type == "MultiLineString" else near)
+    inner = base.boundary.buffer(-3.0)
+    dense = shapely.segmentize(near, 10.0)
+    pulled = [c if inner.contains(Point(c)) else nearest_on(inner, Point(c)).coords[0] for c in dense.coords]
+    moved = sum(1 for c, d in zip(dense.coords, pulled) if c != d)
+    clipped = axis.length - near.length
+    axis = shapely.simplify(LineString(pulled), 1.0)
+    links.append(f"kept within the district outline: {clipped:.0f} m of GSHHG shore link beyond the outline "
+                 f"dropped, and {moved} points of the boundary road 八一路 (≤40 m outside) pulled 3 m inside")
     method = (f"长春路 then 八一路, joined; 长春路: {m_cc} | 八一路: {m_by}"
               + (f" | {'; '.join(links)} (GSHHG)" if links else "")
               + f". Ends checked against the GSHHG coastline and the district outline. {NOT_SURVEYED}")
