@@ -14,7 +14,8 @@ class Settings(BaseSettings):
     """Settings of one running service.
 
     Environment variables: ``PLANMAP_PLAN``, ``PLANMAP_PLANS``, ``PLANMAP_PLANS_DIR``, ``PLANMAP_TIANDITU_KEY``,
-    ``PLANMAP_MAX_LIMIT``, ``PLANMAP_DEFAULT_LIMIT``, ``PLANMAP_PUBLIC_URL``.
+    ``PLANMAP_MAX_LIMIT``, ``PLANMAP_DEFAULT_LIMIT``, ``PLANMAP_PUBLIC_URL``, ``PLANMAP_DATA_DIR``,
+    ``PLANMAP_DATABASE_URL``, ``PLANMAP_PUBLIC_READ``, ``PLANMAP_SECURE_COOKIES``.
     """
 
     model_config = SettingsConfigDict(env_prefix="PLANMAP_", extra="ignore")
@@ -30,6 +31,14 @@ class Settings(BaseSettings):
     max_limit: int = 10_000
     #: absolute base URL used in links when the service sits behind a proxy ("" = from the request)
     public_url: str = ""
+    #: folder of the workbench store file ``planmap.gpkg`` (saved sites, accounts)
+    data_dir: Path = Path("var")
+    #: ``postgresql://…`` stores the workbench in PostgreSQL + PostGIS instead of the GeoPackage file
+    database_url: str = ""
+    #: reading the plan needs no account (``false``: every page and API needs a signed-in viewer)
+    public_read: bool = True
+    #: session cookies only over HTTPS (set when served behind TLS)
+    secure_cookies: bool = False
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ the cluster skip and say why.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -81,9 +82,7 @@ class Cluster:
         return f"postgresql://planmap@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.SubprocessError):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except subprocess.SubprocessError:
-            pass
         time.sleep(0.1)
         shutil.rmtree(self.root, ignore_errors=True)

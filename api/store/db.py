@@ -180,9 +180,9 @@ class Store:
             with self.engine.begin() as connection:
                 yield connection
             return
-        with self._write_lock, self.engine.connect().execution_options(sqlite_immediate=True) as connection:
-            with connection.begin():
-                yield connection
+        with (self._write_lock, self.engine.connect().execution_options(sqlite_immediate=True) as connection,
+              connection.begin()):
+            yield connection
 
     # ------------------------------------------------------------------ checks
     def integrity_check(self) -> list[str]:
