@@ -6,13 +6,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.service.accounts import AuthenticationError, PermissionDeniedError
 from api.service.errors import BadRequestError, NotFoundError  # noqa: E402  (re-exported for the routers)
+from api.store import ConflictError, PreconditionFailedError, PreconditionRequiredError, StoreError
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from layers.errors import (
     CatalogueError,
     ExportError,
     FeatureNotFoundError,
     FontNotFoundError,
+    ImportFileError,
+    ImportTooLargeError,
     LayerNotFoundError,
     LayersError,
     PlanNotFoundError,
@@ -24,6 +28,14 @@ STATUS = [
     (FeatureNotFoundError, 404, "NotFound"),
     (PlanNotFoundError, 404, "NotFound"),
     (NotFoundError, 404, "NotFound"),
+    (AuthenticationError, 401, "Unauthorized"),
+    (PermissionDeniedError, 403, "Forbidden"),
+    (PreconditionFailedError, 412, "PreconditionFailed"),
+    (PreconditionRequiredError, 428, "PreconditionRequired"),
+    (ConflictError, 409, "Conflict"),
+    (ImportTooLargeError, 413, "TooManyFeatures"),
+    (ImportFileError, 400, "InvalidFile"),
+    (StoreError, 503, "StoreUnavailable"),
     (InvalidGeometryError, 422, "InvalidGeometry"),
     (CriteriaError, 400, "InvalidParameter"),
     (BadRequestError, 400, "InvalidParameter"),

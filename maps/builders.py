@@ -624,14 +624,23 @@ def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, str]:
             "hint": hint, "rulesets": ""}
 
 
-def build_check_map(store: Any, opts: PageOptions) -> str:
-    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map."""
+def build_check_map(store: Any, opts: PageOptions, *, saved_site: tuple[dict, str] | None = None) -> str:
+    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map.
+
+    ``saved_site``: a stored site (GeoJSON Feature, panel HTML from :func:`maps.compare.saved_site_panel`) shown
+    on the map and above the form (``/maps/check?site=…``).
+    """
     specs = _select_specs(store, opts)
     page_title = opts.t("选址检查", "Site check")
     plan_title = store.plan.title.en if opts.lang == "en" else store.plan.title.zh
     built = _base_map(store, opts, specs=specs, frame_bounds=None, embed=False, title=f"{plan_title} · {page_title}")
     drawn = folium.FeatureGroup(name="drawn", control=False)
     built.map.add_child(drawn)
+    if saved_site is not None:
+        folium.GeoJson(saved_site[0], name="saved-site", control=False,
+                       style_function=lambda _f: {"color": "#bf3989", "weight": 4, "fillOpacity": 0.2}).add_to(built.map)
+        west, south, east, north = shapely.geometry.shape(saved_site[0]["geometry"]).bounds
+        built.map.fit_bounds([[south, west], [north, east]], padding=(40, 40), max_zoom=17)
     Draw(feature_group=drawn, show_geometry_on_click=False, position="topleft",
          draw_options={"polyline": {"shapeOptions": {"color": "#0969da", "weight": 4}},
                        "polygon": {"allowIntersection": False, "showArea": False,
@@ -660,6 +669,8 @@ def build_check_map(store: Any, opts: PageOptions) -> str:
     panel = templates.render(templates.CHECK_PANEL, opts.lang, rulesets=rulesets,
                              attributes=list(attributes.values()), open_attributes=False,
                              share=_share(opts, built.title), **ids)
+    if saved_site is not None:
+        panel = saved_site[1] + panel
     return _render(built, opts, header_html=_header(store, opts, page_title), panel_html=panel)
 
 

@@ -16,7 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from api import ogc
+from api import ogc, sites_ogc
 from api.deps import ServiceDep, SettingsDep, base_url
 from api.errors import BadRequestError
 from api.responses import items_export_response
@@ -158,7 +158,7 @@ def conformance(request: Request, settings: SettingsDep, f: FormatQuery = None) 
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = base_url(request, settings)
     document = {
-        "conformsTo": ogc.CONFORMANCE_CLASSES,
+        "conformsTo": ogc.CONFORMANCE_CLASSES + sites_ogc.PART4_CONFORMANCE,
         "links": [
             ogc.link(ogc.url(base, "/conformance", f="json"), "self", ogc.MEDIA_JSON, "Conformance (JSON)"),
             ogc.link(ogc.url(base, "/conformance", f="html"), "alternate", ogc.MEDIA_HTML, "Conformance (HTML)"),
@@ -174,6 +174,7 @@ def collections(request: Request, store: ServiceDep, settings: SettingsDep, f: F
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = base_url(request, settings)
     docs = [ogc.collection_document(spec, store.layer(spec.id), base, store.plan.map_area) for spec in store.specs]
+    docs.append(sites_ogc.collection_document(base, store.plan.map_area))  # the workbench's writable collection
     document = {
         "links": [
             ogc.link(ogc.url(base, "/collections", f="json"), "self", ogc.MEDIA_JSON, "图层 Collections (JSON)"),
