@@ -61,6 +61,7 @@ def test_kill_9_during_writes_keeps_every_acknowledged_write(backend_url, tmp_pa
     stop.set()
     writers.join(timeout=120)
     assert len(outcome.acknowledged) >= 40 and outcome.failures  # some requests were cut by the kill
+    print(f"kill -9 after {len(outcome.acknowledged)} acknowledged writes; cut: {dict(outcome.failures)}")
     restarted = Server(plans, data, url, tmp_path / "server2.log")
     restarted.start()
     try:
