@@ -120,22 +120,6 @@ class BasemapControl(FastMacro):
         self.choices_json = js_json(choices)
 
 
-class FocusOn(FastMacro):
-    """Fit the map to a layer once it exists (padding in pixels)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        planmap.focus({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.padding }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, layer: Layer, padding: int = 60) -> None:
-        super().__init__()
-        self._name = "pm_focus"
-        self.layer = layer
-        self.padding = int(padding)
-
-
 class CheckTool(FastMacro):
     """Wires the Leaflet.Draw layer group and the panel form to ``POST /api/checks/site`` (``planmap.checkTool``)."""
 
