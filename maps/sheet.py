@@ -32,6 +32,7 @@ from matplotlib.patches import Polygon as PolygonPatch
 from pyproj import CRS, Transformer
 
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
+from maps import vocabulary
 
 Format = Literal["png", "svg", "pdf"]
 Lang = Literal["zh", "en"]
@@ -50,6 +51,8 @@ STATUS_COLOURS = {
     "incomplete": "#e08a00",
 }
 HIGHLIGHT = "#d7301f"
+#: the measurements a check report lists under its map, in this order (labels from the vocabulary)
+REPORT_MEASURES = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "area_m2")
 
 _RENDER_LOCK = threading.Lock()
 
@@ -990,11 +993,9 @@ def _value_text(value: Any, unit: str | None, lang: Lang = "zh", names: dict[str
     return f"{text} {unit}".strip() if unit else text
 
 
-_STATUS_ZH = {"pass": "通过", "fail": "不通过", "needs-data": "缺数据", "manual": "人工核查",
-              "incomplete": "待补充"}
 _OPERATORS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<", "ge": "≥", "le": "≤",
               "gt": ">", "lt": "<", "eq": "=", "within": "≤", "in": "∈"}
-_OPERATOR_WORDS = {"review": ("人工核查", "manual review"), "is_true": ("须具备", "required"),
+_OPERATOR_WORDS = {"review": vocabulary.pair("status.manual"), "is_true": ("须具备", "required"),
                    "intersects": ("位于", "within"), "in": ("属于", "one of")}
 
 
@@ -1084,8 +1085,9 @@ def render_check_report(
         sheet.text(margin, page_h - margin, info.title, base * 1.8, bold=True)
         subtitle = info.subtitle or (ruleset_title or str(report.get("ruleset", "")))
         sheet.text(margin, page_h - margin - base * 1.8 / PT_PER_MM * 1.35, subtitle, base * 1.05, colour="#555555")
-        badge = _STATUS_ZH.get(overall, overall) if lang == "zh" else overall
-        sheet.text(page_w - margin, page_h - margin, _t(lang, "结论：", "Overall: ") + badge, base * 1.5, bold=True,
+        badge = vocabulary.overall_label(overall, lang)
+        sheet.text(page_w - margin, page_h - margin, vocabulary.word("label.overall", lang) + _t(lang, "：", ": ")
+                   + badge, base * 1.5, bold=True,
                    colour=colour, ha="right")
         top = page_h - margin - base * 1.8 / PT_PER_MM * 1.35 - base * 1.05 / PT_PER_MM * 1.6 - 2.0
         map_h = (top - margin) * 0.42
@@ -1105,13 +1107,12 @@ def render_check_report(
         y = top - map_h - 3.0
         # measurements line
         measurements = report.get("measurements") or {}
-        names = {"length_m": ("长度", "length", "m"), "width_mean_m": ("平均宽度", "mean width", "m"),
-                 "width_min_m": ("最小宽度", "min width", "m"), "width_max_m": ("最大宽度", "max width", "m"),
-                 "area_m2": ("面积", "area", "m²")}
-        parts = [f"{_t(lang, zh, en)} {_value_text(float(measurements[key]), unit)}"
-                 for key, (zh, en, unit) in names.items() if measurements.get(key) is not None]
+        parts = [f"{vocabulary.measure_label(key, lang)} "
+                 f"{_value_text(float(measurements[key]), vocabulary.measure_unit(key, lang))}"
+                 for key in REPORT_MEASURES if measurements.get(key) is not None]
         if parts:
-            sheet.text(margin, y, _t(lang, "测量：", "Measured: ") + _t(lang, "；", "; ").join(parts), base * 0.95)
+            sheet.text(margin, y, vocabulary.word("label.measurements", lang) + _t(lang, "：", ": ")
+                       + _t(lang, "；", "; ").join(parts), base * 0.95)
             y -= base * 0.95 / PT_PER_MM * 1.6
         y = _criteria_table(sheet, criteria, margin, y, page_w - 2 * margin, margin + 16.0, lang)
         warnings = [str(w) for w in report.get("warnings") or []]
@@ -1147,8 +1148,8 @@ def _clip_lines(lines: list[str], most: int) -> list[str]:
 def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top: float, width: float,
                     bottom: float, lang: Lang) -> float:
     """Draw the criteria table from ``top`` down; shrink text to fit; return the y below the table."""
-    headers = [_t(lang, "指标", "Criterion"), _t(lang, "结果", "Result"), _t(lang, "测量值", "Value"),
-               _t(lang, "要求", "Required"), _t(lang, "方法与依据", "Method and source")]
+    headers = [vocabulary.word(f"label.{key}", lang)
+               for key in ("criterion", "result", "value", "requirement", "method_source")]
     fractions = [0.22, 0.10, 0.14, 0.14, 0.40]
     widths = [width * f for f in fractions]
     for shrink in (1.0, 0.9, 0.8, 0.7, 0.6):
@@ -1161,12 +1162,14 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
             status = str(criterion.get("status", ""))
             note = str(criterion.get("method") or "")
             if criterion.get("source"):
-                note += (_t(lang, "；", "; ") if note else "") + _t(lang, "依据：", "source: ") + str(criterion["source"])
+                note += (_t(lang, "；", "; ") if note else "") + vocabulary.word("label.source", lang) \
+                    + _t(lang, "：", ": ") + str(criterion["source"])
             if criterion.get("missing_attribute"):
-                note += _t(lang, "；需补充属性 ", "; supply attribute ") + str(criterion["missing_attribute"])
+                note += (_t(lang, "；", "; ") if note else "") + vocabulary.word("label.missing_attribute", lang) \
+                    + " " + str(criterion["missing_attribute"])
             cells = [
                 wrap(title, widths[0] - 2, size),
-                [_STATUS_ZH.get(status, status) if lang == "zh" else status],
+                [vocabulary.status_label(status, lang)],
                 wrap(_value_text(criterion.get("value"), criterion.get("unit"), lang,
                                  _target_names(criterion, lang)), widths[2] - 2, size),
                 wrap(_requirement(criterion, lang), widths[3] - 2, size),

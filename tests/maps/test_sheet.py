@@ -17,6 +17,7 @@ from pyproj import CRS
 
 from layers.catalogue import LayerSpec
 from layers.fonts import find_cjk_font
+from maps import vocabulary
 from maps.sheet import (
     MapLayer,
     PageSize,
@@ -304,10 +305,27 @@ def test_check_report_is_one_page_with_the_criteria(layers, font_family):
                                   font_family=font_family, ruleset_title="夜间经济示范区（商业街区）")
     assert content.startswith(b"%PDF")
     text = _pdf_text(content)
-    for expected in ["选址检查报告", "夜间经济示范区（商业街区）", "结论：不通过", "街区长度", "240.5m", "≥300m",
-                     "通过", "缺数据", "人工核查", "公交站109.5m", "≤公交站300m", "floor_area_m2", "第六条第4项",
-                     "测量：长度240.5m", "提示：siterepaired", "比例尺1:"]:
+    for expected in ["选址检查报告", "夜间经济示范区（商业街区）", "总体结论：不符合", "街区长度", "240.5m", "≥300m",
+                     "符合", "需补充数据", "需人工判定", "公交站109.5m", "≤公交站300m", "floor_area_m2", "第六条第4项",
+                     "量测：长度240.5m", "提示：siterepaired", "比例尺1:"]:
         assert expected in text, expected
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_check_report_words_come_from_the_vocabulary(layers, font_family, lang):
+    content = render_check_report(REPORT, layers, metric_crs=UTM51, info=_info(title="Report", lang=lang),
+                                  font_family=font_family)
+    text = _pdf_text(content)
+
+    def squeezed(word: str) -> str:
+        return re.sub(r"\s+", "", word)
+
+    colon = "：" if lang == "zh" else ":"
+    assert squeezed(vocabulary.word("label.overall", lang) + colon + vocabulary.overall_label("fail", lang)) in text
+    for criterion in REPORT["criteria"]:
+        assert squeezed(vocabulary.status_label(criterion["status"], lang)) in text
+    for key in ("length_m", "width_mean_m", "area_m2"):
+        assert squeezed(vocabulary.measure_label(key, lang)) in text
 
 
 def test_check_report_is_deterministic(layers, font_family):
