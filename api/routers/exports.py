@@ -30,7 +30,6 @@ from layers.catalogue import LayerSpec
 from layers.errors import FeatureNotFoundError
 from layers.exports import FORMATS as EXPORT_FORMATS
 from layers.exports import ExportError, export_format, export_layer
-from layers.fonts import find_cjk_font
 from layers.store import PlanStore
 from maps.sheet import (
     MEDIA_TYPES,
@@ -42,6 +41,7 @@ from maps.sheet import (
     render_check_report,
     render_map_sheet,
 )
+from maps.sheet.fonts import find_cjk_font
 
 router = APIRouter(tags=["exports 导出"])
 

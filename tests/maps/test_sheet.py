@@ -16,22 +16,20 @@ from pypdf import PdfReader
 from pyproj import CRS
 
 from layers.catalogue import LayerSpec
-from layers.fonts import find_cjk_font
 from maps import vocabulary
 from maps.sheet import (
     MapLayer,
     PageSize,
     SheetError,
     SheetInfo,
-    _fit_extent,
-    _nice_length,
-    _true_north_degrees,
+    find_cjk_font,
     page_size,
     render_check_report,
     render_map_sheet,
     text_width_mm,
     wrap,
 )
+from maps.sheet.drawing import _fit_extent, _nice_length, _true_north_degrees
 
 UTM51 = CRS.from_epsg(32651)
 EXTENT = (121.595, 38.895, 121.645, 38.93)
@@ -412,7 +410,7 @@ def test_cjk_font_has_chinese_glyphs():
 
 
 def test_font_from_the_environment(monkeypatch):
-    import layers.fonts as fonts
+    import maps.sheet.fonts as fonts
 
     path = find_cjk_font().regular
     monkeypatch.setattr(fonts, "_CACHE", {})
@@ -421,7 +419,7 @@ def test_font_from_the_environment(monkeypatch):
 
 
 def test_missing_font_says_what_to_install(monkeypatch, tmp_path):
-    import layers.fonts as fonts
+    import maps.sheet.fonts as fonts
 
     monkeypatch.setattr(fonts, "_CACHE", {})
     monkeypatch.setattr(fonts, "_candidates", lambda: [(tmp_path / "none.ttf", None, "test")])
