@@ -30,7 +30,7 @@ from maps.sheet.paper import (
     _rc,
     _Sheet,
 )
-from maps.sheet.text import _t, wrap
+from maps.sheet.text import _t, text_width_mm, wrap
 
 STATUS_COLOURS = {
     "pass": "#1a9641", "fail": "#d7191c", "needs-data": "#e08a00", "manual": "#5e6c84",
@@ -271,7 +271,9 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
                 colour = STATUS_COLOURS.get(status, "#555555")
                 ax.add_patch(Rectangle((cx + 0.6, y - line_h - 0.9), w - 2.4, line_h + 0.2, facecolor=colour,
                                        edgecolor="none"))
-                sheet.text(cx + w / 2 - 0.6, y - 0.9 - line_h / 2 + 0.1, lines[0], size * 0.95, bold=True,
+                # the status word fits its badge (bold runs about a tenth wider than the estimate)
+                badge_size = min(size * 0.95, size * 0.95 * (w - 3.6) / (text_width_mm(lines[0], size * 0.95) * 1.1))
+                sheet.text(cx + w / 2 - 0.6, y - 0.9 - line_h / 2 + 0.1, lines[0], badge_size, bold=True,
                            colour="white", ha="center", va="center")
             else:
                 text_size = size * 0.9 if index == 4 else size
