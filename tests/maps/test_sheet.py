@@ -279,7 +279,7 @@ REPORT = {
          "value": {"bus_stop": 109.5, "station": 420.0}, "operator": "within",
          "threshold": {"bus_stop": 300.0, "station": 800.0}, "unit": "m", "method": "walking distance",
          "source": "第六条第2项",
-         # per-target values are named by the targets in the details (as geo.criteria reports them)
+         # per-target values are named by the targets in the details (as geo.rules reports them)
          "details": [{"key": "bus_stop", "title_zh": "公交站", "title_en": "bus stop", "max_m": 300.0},
                      {"key": "station", "title_zh": "轨道站", "title_en": "station", "max_m": 800.0}]},
         {"id": "floor_area", "title_zh": "建筑面积", "title_en": "Floor area", "status": "needs-data",
