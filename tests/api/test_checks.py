@@ -181,3 +181,32 @@ def test_a_body_that_is_not_json_says_so(client):
     response = client.post("/api/checks/site", content=b"not json", headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["description"]
+
+
+def test_several_plans_are_served_side_by_side_without_sharing(tmp_path):
+    """Xigang and the tiny plan in one service: /plans lists both, /plans/{id}/… serves each, the root the
+    default; caches are the plans' own."""
+    import shutil
+
+    from layers.plan import PLANS_DIR
+
+    tp.write_plan(tmp_path)
+    shutil.copytree(PLANS_DIR / "xigang", tmp_path / "xigang")
+    with TestClient(create_app(Settings(plan="xigang", plans_dir=tmp_path))) as client:
+        listed = client.get("/plans").json()
+        assert listed["default"] == "xigang" and [p["id"] for p in listed["plans"]] == ["tiny", "xigang"]
+        tiny_layers = [c["id"] for c in client.get("/plans/tiny/collections?f=json").json()["collections"]]
+        root_layers = [c["id"] for c in client.get("/collections?f=json").json()["collections"]]
+        assert "outline" in tiny_layers and "outline" not in root_layers and "district-boundary" in root_layers
+        landing = client.get("/plans/tiny/?f=json").json()
+        assert all("/plans/tiny/" in link["href"] for link in landing["links"] if link["rel"] != "license")
+        assert client.get("/plans/tiny/api/checks/plan").json()["plan"] == "tiny"
+        assert client.get("/api/checks/plan").json()["plan"] == "xigang"
+        missing = client.get("/plans/nowhere/collections")
+        assert missing.status_code == 404 and missing.json()["code"] == "NotFound"
+        assert "tiny, xigang" in missing.json()["description"]
+        services = {s.plan_id: s for s in client.app.state.plans}
+        assert services["tiny"].map_cache is not services["xigang"].map_cache
+        assert services["tiny"].data_hash != services["xigang"].data_hash
+        page = client.get("/plans/tiny/maps/overview").text
+        assert 'src="/plans/tiny/static/' in page
