@@ -24,6 +24,7 @@ No timed assertions anywhere: the figures go to bench/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import statistics
 import time
@@ -114,15 +115,14 @@ def cases_for(size: str, store) -> tuple[str, list[tuple[str, Callable]]]:
     network = WalkNetwork.from_graph(graph, crs)
     title = (f"{size}: {network.node_count:,} nodes, {network.edge_count:,} segments "
              f"(graph + network built in {time.perf_counter() - start:.1f} s)")
-    layers = {spec.id: store.layer(spec.id) for spec in store.specs}
+    plan = dataclasses.replace(store.data, network=network)
     ruleset = store.rulesets[RULESET]
     site = shapely.geometry.mapping(STREET_SITE)
     targets = np.asarray(_targets(store).geometry.values, dtype=object)
     centre = shapely.centroid(STREET_SITE)
 
     def check() -> dict:
-        return run_check(site, ruleset, layers=layers, network=network, boundary=store.boundary,
-                         metric_crs=crs, map_area=store.plan.map_area)
+        return run_check(site, ruleset, plan)
 
     cases = [
         ("full site check (run_check, street polygon)", check),
