@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.accessibility import walking_distances
+from geo.accessibility import walking_distance_arrays
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from geo.measure import MEASURES, measure_geometry
 from geo.plandata import PlanData
@@ -68,6 +68,17 @@ def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.where([isinstance(n, str) and bool(n) for n in names], names, ids)
 
 
+#: the network search of a check stops at twice the largest distance its criteria ask for (so a near miss still
+#: shows its distance), and never below this radius, within which the nearest stations are listed
+MIN_SEARCH_RADIUS_M = 2000.0
+
+
+def search_radius(ruleset: Ruleset, parameters: Mapping[str, Any]) -> float:
+    """How far a check walks: ``max(2 × the largest target distance, MIN_SEARCH_RADIUS_M)`` metres."""
+    limits = [rule_values.target_max(t, parameters) for c in ruleset.criteria for t in c.targets]
+    return max([2.0 * limit for limit in limits] + [MIN_SEARCH_RADIUS_M])
+
+
 def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters: Mapping[str, Any],
            stations: bool, warnings: list[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Walking distances for every accessibility criterion and the nearest stations, in one network search.
@@ -106,15 +117,14 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
     geometry = np.concatenate([np.asarray(layers[layer].geometry.values[rows], dtype=object)
                                for _, _, layer, rows in groups])
     group = np.concatenate([np.full(len(rows), number) for number, (_, _, _, rows) in enumerate(groups)])
-    targets = gpd.GeoDataFrame({"group": group}, geometry=geometry, crs="EPSG:4326")
     detour = float(parameters["detour_factor"])
     station_group = len(groups) - 1 if groups[-1][0] is None else -1  # routes are drawn for stations only
-    distances = walking_distances(plan.network, site, targets, detour_factor=detour, metric_crs=plan.metric_crs,
-                                  with_routes=group == station_group)
-    distance = distances["distance_m"].to_numpy(dtype=float)
-    straight = distances["straight_m"].to_numpy(dtype=float)
-    method = distances["method"].to_numpy(dtype=object)
-    routes = distances["route"].to_numpy(dtype=object)
+    cutoff = search_radius(ruleset, parameters)
+    walked = walking_distance_arrays(plan.network, site, geometry, detour_factor=detour,
+                                     metric_crs=plan.metric_crs, with_routes=group == station_group,
+                                     max_distance_m=cutoff)
+    distance, straight = walked.distance_m.astype(float), walked.straight_m.astype(float)
+    method, routes = walked.method, walked.route
 
     nearest_stations: list[dict[str, Any]] = []
     offset = 0
@@ -147,7 +157,7 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
     fallbacks = [f"{cid} → {key} {hit['name']} ({hit['method']})" for cid, targets in found.items()
                  for key, hit in targets.items() if "missing" not in hit and hit["method"] != "network"]
     if fallbacks:
-        reasons = "; ".join(distances.attrs.get("notes", {})) or "network not reached"
+        reasons = "; ".join(walked.notes) or "network not reached"
         warnings.append(f"walking distances not along the street network for {', '.join(fallbacks)}: {reasons}")
     return found, nearest_stations
 

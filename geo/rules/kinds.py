@@ -280,7 +280,8 @@ def _accessibility(result: dict, criterion: Criterion, inputs: Inputs) -> None:
                 entry["basis"] = hit["basis"]
             entry["distance_m"] = values[target.key]
             if not reachable:
-                entry["missing"] = "not reachable on the walk network"
+                entry["missing"] = ("not reached within the search radius on the walk network"
+                                    if hit.get("method") == "network" else "not reachable on the walk network")
             statuses.append(PASS if reachable and _compare_metric(distance, "<=", limit) else FAIL)
             if hit.get("method"):
                 methods.add(str(hit["method"]))

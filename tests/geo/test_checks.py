@@ -246,3 +246,12 @@ def test_audit_verdicts_on_schematic_zones_rest_on_a_stand_in(network):
     audit = plan_audit(zones, RULESETS, tp.plan_data(network), audits={"street": "night-economy-street"})
     bases = audit["zones"][0]["bases"]
     assert bases["length"] == "stand-in" and bases["transit"] == "stand-in" and bases["merchants"] == "supplied"
+
+
+def test_a_check_walks_a_bounded_radius():
+    from geo.checks import MIN_SEARCH_RADIUS_M, search_radius
+
+    defaults = {"bus_stop_walk_m": 300, "station_walk_m": 800}
+    assert search_radius(STREET, defaults) == MIN_SEARCH_RADIUS_M == 2000.0
+    assert search_radius(STREET, {**defaults, "station_walk_m": 1500}) == 3000.0
+    assert search_radius(RULESETS["service-circles"], {"life_circle_walk_m": 1000}) == 2000.0
