@@ -31,8 +31,6 @@ from data.yingze.common import (
 )
 from data.yingze.roads import (
     FOOD_LON,
-    HAIZI_LON,
-    JIEFANG_LON,
     LIUXIANG_LON,
     WUYI_LON,
     XINJIAN_LON,
@@ -192,10 +190,7 @@ def build_business_circles(stations: dict[str, Point]) -> list[dict[str, Any]]:
     # 柳巷商圈: 迎泽大街往北、府东街往南、解放路往东、五一路以西 (ty.focus.cn 2019, facts §4.8)
     edges = shapely.union_all([roads[s].line() for s in ("yingze-dajie", "fudong-jie", "jiefang-lu", "wuyi-lu")])
     cells = [c for c in shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(edges))))]
-    liuxiang = max((c for c in cells if c.contains(pt(LIUXIANG_LON, Z))), key=lambda c: c.area, default=None)
-    if liuxiang is None:  # the four roads did not close: fall back on their bounds
-        liuxiang = shapely.box(pt(JIEFANG_LON, 37.8595).x, pt(JIEFANG_LON, 37.8595).y,
-                               pt(WUYI_LON, 37.8707).x, pt(WUYI_LON, 37.8707).y)
+    liuxiang = max((c for c in cells if c.contains(pt(LIUXIANG_LON + 0.001, Z + 0.001))), key=lambda c: c.area)
     liuxiang = shapely.intersection(liuxiang, district)
     shuangta_temple = pt(112.589648103118, 37.8456595650776)
     shuangtahui = _gcj_point(112.599477, 37.85395)

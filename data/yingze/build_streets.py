@@ -15,7 +15,6 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Polygon
 
 from data.build_streets import LANES, Road, Way, grid_lines, largest_component, resolve_conflicts
 from data.yingze.common import (
@@ -23,7 +22,6 @@ from data.yingze.common import (
     MAP_AREA,
     PLAN_DATA,
     boundary_metric,
-    map_area_box,
     to_metric,
     to_wgs84,
 )

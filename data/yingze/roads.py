@@ -118,6 +118,20 @@ def named_roads() -> list[Road]:
     first, second = shapely.ops.substring(line2, 0, cut), shapely.ops.substring(line2, cut, line2.length)
     north, south = (first, second) if first.centroid.y > second.centroid.y else (second, first)
     by_slug["jiefang-lu"].geometry, by_slug["jiefang-nanlu"].geometry = north, south
+    # streets that 西接解放路 start exactly on it (where a horizontal through their west end meets it)
+    for slug in ("zhonglou-jie", "kaihuasi-jie"):
+        road = by_slug[slug]
+        w, e = line(*road.coords).coords
+        across = LineString([(w[0] - 500, w[1]), (w[0] + 500, w[1])])
+        hit = shapely.intersection(across, north)
+        road.geometry, road.coords = LineString([(hit.x, hit.y), e]), None
+    # 五一路 starts on 迎泽大街 (五一广场 lies at its south end, on the avenue)
+    wuyi = by_slug["wuyi-lu"]
+    s0, n0 = line(*wuyi.coords).coords
+    on_avenue = shapely.intersection(LineString([(s0[0], s0[1] - 300), n0]), by_slug["yingze-dajie"].geometry)
+    corner = line((WUYI_LON, ZHONGLOU_LAT), (WUYI_LON, ZHONGLOU_LAT)).coords[0]  # where 桥头街 meets 上马街
+    # start 1 m south of the avenue so that the crossing is a true intersection (a point on a line in floating point)
+    wuyi.geometry, wuyi.coords = LineString([(on_avenue.x, on_avenue.y - 1.0), corner, n0]), None
     # the road above Line 1 starts on 郝家沟街 (a T junction)
     south_road, haojiagou = by_slug["line1-south-road"], by_slug["haojiagou-jie"]
     coords = list(south_road.geometry.coords)
