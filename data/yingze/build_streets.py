@@ -15,6 +15,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import shapely
+from shapely.geometry import LineString, Point
 
 from data.build_streets import LANES, Road, Way, grid_lines, largest_component, resolve_conflicts
 from data.yingze.common import (
@@ -42,6 +43,27 @@ WIDTH_CLASS_M = {"primary": 40.0, "secondary": 24.0, "tertiary": 12.0, "pedestri
 
 def _area_metric(box: tuple[float, float, float, float]) -> shapely.Geometry:
     return to_metric(shapely.segmentize(shapely.box(*box), 0.0005))
+
+
+def _close_t_junctions(roads: list[Road], reach: float = 3.0) -> None:
+    """Extend a named road's end that stops within ``reach`` of another named road by 1 m past it.
+
+    An end placed "on" a road by arithmetic is a few nanometres off it in floating point, so the two would
+    not share a node and the walk network would not join them (a T junction must be a true crossing).
+    """
+    for road in roads:
+        line = road.line()
+        coords = [tuple(c) for c in line.coords]
+        others = shapely.union_all([r.line() for r in roads if r is not road])
+        for end, inner in ((0, 1), (-1, -2)):
+            tip = Point(coords[end])
+            gap = tip.distance(others)
+            if 0 < gap < reach and not tip.intersects(others):
+                (x0, y0), (x1, y1) = coords[inner], coords[end]
+                length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+                grow = (gap + 1.0) / length
+                coords[end] = (x1 + (x1 - x0) * grow, y1 + (y1 - y0) * grow)
+        road.geometry, road.coords = LineString(coords), None
 
 
 def build_network(roads: list[Road]) -> list[Way]:
@@ -119,6 +141,7 @@ def write_anchors(roads: list[Road]) -> None:
 
 def main() -> None:
     roads = named_roads()
+    _close_t_junctions(roads)
     write_anchors(roads)
     ways = build_network(roads)
     ways, node_ids, way_nodes = resolve_conflicts(ways)

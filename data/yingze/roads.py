@@ -30,6 +30,12 @@ SHANGMA_EAST_LON = 112.5748  # 上马街's east end: assumed (600 m from 五一�
 XINJIAN_LON = 112.5475   # 新建南路: inferred from 老军营's published area (see below)
 
 
+def fudong_lat(lon: float) -> float:
+    """Latitude of 府东街 at ``lon`` (streets that 北起府东街 end on it)."""
+    (x0, y0), (x1, y1) = FUDONG
+    return y0 + (y1 - y0) * (lon - x0) / (x1 - x0)
+
+
 def _transit(line_ref: str) -> shapely.Geometry:
     data = json.loads((PLAN_DATA / "transit-lines.geojson").read_text(encoding="utf-8"))
     for feature in data["features"]:
@@ -76,7 +82,7 @@ def named_roads() -> list[Road]:
         Road("fudong-jie", "府东街", "Fudong Jie", "secondary", list(FUDONG), 100.0,
              "along the district's north edge, which 府东街 follows here (文庙街道 is bounded north by 府东街; "
              "食品街 starts at 府东街; facts §2, §4.4); ends at 解放路 and past 五一路"),
-        Road("liuxiang", "柳巷", "Liuxiang", "tertiary", [(LIUXIANG_LON, z), (LIUXIANG_LON, 37.8707)], 80.0,
+        Road("liuxiang", "柳巷", "Liuxiang", "tertiary", [(LIUXIANG_LON, z), (LIUXIANG_LON, fudong_lat(LIUXIANG_LON))], 80.0,
              "柳巷 proper runs north from the 钟楼街/桥头街 crossing to 府东街 (facts §4.8); longitude from the "
              "柳南 station and the low-confidence 柳巷商圈 point", width_m=20.0),
         Road("liuxiang-nanlu", "柳巷南路", "Liuxiang Nanlu", "tertiary", [(LIUXIANG_LON, 37.8594), (LIUXIANG_LON, z)],
@@ -91,7 +97,7 @@ def named_roads() -> list[Road]:
         Road("shangma-jie", "上马街", "Shangma Jie", "tertiary", [(WUYI_LON, z), (SHANGMA_EAST_LON, z)], 200.0,
              "entered from 五一路 after 钟楼街 and 桥头街 (facts §4.7): drawn as their continuation east of 五一路 "
              "(inference); the east end is not published: 600 m assumed"),
-        Road("shipin-jie", "食品街", "Shipin Jie (Food Street)", "pedestrian", [(FOOD_LON, 37.8707), (FOOD_LON, z)],
+        Road("shipin-jie", "食品街", "Shipin Jie (Food Street)", "pedestrian", [(FOOD_LON, fudong_lat(FOOD_LON)), (FOOD_LON, z)],
              150.0, "北起府东街，南至钟楼街, 10 m wide (facts §4.4, several sources); former 帽儿巷, the west edge of "
              "the 钟楼街 project (facts §4.5): longitude inferred between 解放路 and 柳巷", width_m=10.0),
         Road("kaihuasi-jie", "开化寺街", "Kaihuasi Jie", "tertiary", [(JIEFANG_LON, 37.8644), (LIUXIANG_LON, 37.8644)],

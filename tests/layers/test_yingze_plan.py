@@ -218,6 +218,19 @@ def test_streets_are_osm_xml_with_named_fact_streets(plan):
     assert plan.graph is not None and plan.graph.number_of_nodes() > 1000
 
 
+@pytest.mark.parametrize("a,b", [("食品街", "钟楼街"), ("食品街", "府东街"), ("钟楼街", "解放路"), ("钟楼街", "柳巷"),
+                                 ("桥头街", "上马街"), ("上马街", "五一路"), ("海子边东街", "桥头街"),
+                                 ("开化寺街", "解放路"), ("五一路", "迎泽大街"), ("解放路", "迎泽大街")])
+def test_named_streets_that_meet_share_a_node(plan, a, b):
+    frame = plan.layer("streets")
+
+    def nodes(name: str) -> set[int]:
+        rows = frame[frame["name"] == name]
+        return set(rows["u"]) | set(rows["v"])
+
+    assert nodes(a) & nodes(b), f"{a} and {b} do not meet in the walk network"
+
+
 def test_yingze_dajie_runs_over_metro_line_1(plan):
     streets = metric(plan, "streets")
     avenue = shapely.union_all(streets.loc[streets["name"] == "迎泽大街"].geometry.values)
@@ -304,7 +317,8 @@ def test_business_circles_hold_their_anchors(plan):
     carriers = metric(plan, "carriers").set_index("id")
     liuxiang = circles.loc["柳巷—钟楼商圈"].geometry
     for name in ("食品街", "钟楼街", "桥头街"):
-        assert liuxiang.buffer(5).contains(legs.loc[name].geometry), name
+        # the circle is cut at the district outline, which runs up to ~15 m south of the drawn 府东街
+        assert liuxiang.buffer(20).contains(legs.loc[name].geometry), name
     for cid in ("maoye-department-store", "causeway-bay-mall", "zhonglou-pedestrian-street"):
         assert liuxiang.contains(carriers.loc[cid].geometry), cid
     # 迎泽大街往北、府东街往南、解放路往东、五一路以西: about 1.2 km × 1.2 km
