@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import asynccontextmanager
 
@@ -9,8 +10,10 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routers import accessibility, checks, exports, features, maps
-from api.settings import Settings, get_settings
-from layers.store import open_store
+from api.service import PlanRegistry
+from api.settings import Settings, get_settings, plan_ids
+
+logger = logging.getLogger("planmap")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,10 +22,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         current = settings or get_settings()
-        store = open_store(current.plan, current.plans_dir)  # a bad catalogue stops start-up here
-        _ = store.network  # build the walk network once, before the first request
-        # the plan audit takes a few seconds: compute it in the background (requests wait on its lock)
-        threading.Thread(target=checks.audit, args=(store,), name="plan-audit", daemon=True).start()
+        # every plan is loaded, validated and prepared (walk network) here: a bad catalogue stops start-up
+        registry = PlanRegistry.load(plan_ids(current), current.plan, current.plans_dir)
+        app.state.plans = registry
+        for service in registry:
+            for warning in service.source.warnings:
+                logger.warning(warning)
+            # the plan audit takes a few seconds: compute it in the background (requests wait on its lock)
+            threading.Thread(target=service.audit, name=f"plan-audit-{service.plan_id}", daemon=True).start()
         yield
 
     app = FastAPI(

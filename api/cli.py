@@ -15,13 +15,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from api.settings import Settings
     from layers.errors import LayersError
-    from layers.store import open_store
+    from layers.plan import load_plan
 
     if args.plan:
         os.environ["PLANMAP_PLAN"] = args.plan
     settings = Settings()
     try:
-        store = open_store(settings.plan, settings.plans_dir)
+        store = load_plan(settings.plan, settings.plans_dir)  # validate before serving
     except LayersError as exc:
         print(f"planmap: cannot start: {exc}", file=sys.stderr)
         return 2

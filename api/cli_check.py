@@ -134,25 +134,21 @@ def format_table(report: dict[str, Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from api.service import BadRequestError, PlanService
     from api.settings import Settings
-    from geo.checks import run_check
     from geo.errors import GeoError
     from layers.errors import LayersError
-    from layers.store import open_store
+    from layers.plan import load_plan
 
     try:
         site = _read(args.file)
         attributes = _key_values(args.attr, "attr")
         parameters = _key_values(args.param, "param")
         settings = Settings()
-        store = open_store(args.plan or settings.plan, settings.plans_dir)
-        if args.ruleset not in store.rulesets:
-            raise BadInputError(f"unknown ruleset {args.ruleset!r}; rulesets: {', '.join(sorted(store.rulesets))}")
-        layers = {spec.id: store.layer(spec.id) for spec in store.specs}
-        report = run_check(site, store.rulesets[args.ruleset], layers=layers, network=store.network,
-                           attributes=attributes, parameters=parameters, boundary=store.boundary,
-                           metric_crs=store.metric_crs, map_area=store.plan.map_area, from_text=True)
-    except (BadInputError, GeoError, LayersError) as exc:
+        service = PlanService(load_plan(args.plan or settings.plan, settings.plans_dir))
+        report = service.check_site(site, args.ruleset, attributes=attributes, parameters=parameters,
+                                    from_text=True)
+    except (BadInputError, BadRequestError, GeoError, LayersError) as exc:
         print(f"planmap check: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:

@@ -18,11 +18,13 @@ from pathlib import Path
 
 
 def _store(plan: str | None):
+    """The plan's application object (sheets and data exports need no walk network)."""
+    from api.service import PlanService
     from api.settings import Settings
-    from layers.store import open_store
+    from layers.plan import load_plan
 
     settings = Settings() if plan is None else Settings(plan=plan)
-    return open_store(settings.plan, settings.plans_dir)
+    return PlanService(load_plan(settings.plan, settings.plans_dir), build_network=False)
 
 
 def _fail(message: str) -> int:
@@ -31,8 +33,8 @@ def _fail(message: str) -> int:
 
 
 def _export_map(args: argparse.Namespace) -> int:
-    from api.errors import BadRequestError, NotFoundError
-    from api.routers.exports import parse_date, parse_page, render_selection, resolve_map_selection
+    from api.service.errors import BadRequestError, NotFoundError
+    from api.service.exports import parse_date, parse_page, render_selection, resolve_map_selection
     from layers.errors import LayersError
 
     out = Path(args.out)

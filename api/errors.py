@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.service.errors import BadRequestError, NotFoundError  # noqa: E402  (re-exported for the routers)
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from layers.errors import (
     CatalogueError,
@@ -17,15 +18,6 @@ from layers.errors import (
     PlanNotFoundError,
     ProviderError,
 )
-
-
-class BadRequestError(ValueError):
-    """A request parameter is malformed (raised by the API's own parsing helpers)."""
-
-
-class NotFoundError(LookupError):
-    """A resource the API addresses does not exist."""
-
 
 STATUS = [
     (LayerNotFoundError, 404, "NotFound"),

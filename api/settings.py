@@ -7,19 +7,22 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from layers.store import PLANS_DIR
+from layers.plan import PLANS_DIR
 
 
 class Settings(BaseSettings):
     """Settings of one running service.
 
-    Environment variables: ``PLANMAP_PLAN``, ``PLANMAP_PLANS_DIR``, ``PLANMAP_TIANDITU_KEY``,
+    Environment variables: ``PLANMAP_PLAN``, ``PLANMAP_PLANS``, ``PLANMAP_PLANS_DIR``, ``PLANMAP_TIANDITU_KEY``,
     ``PLANMAP_MAX_LIMIT``, ``PLANMAP_DEFAULT_LIMIT``, ``PLANMAP_PUBLIC_URL``.
     """
 
     model_config = SettingsConfigDict(env_prefix="PLANMAP_", extra="ignore")
 
+    #: the default plan, served at the root (``/collections`` ...) and at ``/plans/{id}/…``
     plan: str = "xigang"
+    #: plans to load, comma-separated (``PLANMAP_PLANS=xigang,yingze``); empty = the default plan only
+    plans: str = ""
     plans_dir: Path = PLANS_DIR
     #: key for 天地图 (Tianditu) tiles; without it that basemap is not offered
     tianditu_key: str | None = None
@@ -33,3 +36,12 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings, read from the environment once (tests inject their own with Depends)."""
     return Settings()
+
+
+def plan_ids(settings: Settings) -> list[str] | None:
+    """The plan ids ``PLANMAP_PLANS`` lists (``all`` = every plan folder), or just the default plan."""
+    text = settings.plans.strip()
+    if text.lower() == "all":
+        return None
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    return ids or [settings.plan]

@@ -26,9 +26,10 @@ import pandas as pd
 import pytest
 import shapely
 
+from api.service import PlanService
 from geo.accessibility import coverage_targets, covered_areas, isochrone, target_coverage, walking_distances
 from geo.network import WalkNetwork
-from layers.store import PlanStore, open_store
+from layers.plan import load_plan
 
 PLAN = "xigang"
 #: a 320 m × 8 m street polygon near 人民广场 (the checks API's example site)
@@ -39,20 +40,20 @@ ISOCHRONE_MINUTES = 15
 LIFE_CIRCLE = ("service-circles", "life_circle_15min")
 
 
-def _store() -> PlanStore:
-    store = open_store(PLAN)
+def _store() -> PlanService:
+    store = PlanService(load_plan(PLAN))
     if store.graph is None:
         raise SystemExit(f"plan {PLAN!r} has no streets layer: nothing to benchmark")
     return store
 
 
-def _targets(store: PlanStore) -> gpd.GeoDataFrame:
+def _targets(store: PlanService) -> gpd.GeoDataFrame:
     frames = [store.layer(layer)[["name", "geometry"]] for layer in TARGET_LAYERS if layer in
               {spec.id for spec in store.specs}]
     return gpd.GeoDataFrame(pd.concat(frames), geometry="geometry", crs=4326)
 
 
-def _origins(store: PlanStore) -> list[tuple[float, float]]:
+def _origins(store: PlanService) -> list[tuple[float, float]]:
     """Isochrone origins: the district's stations that lie on the street network (人民广场 first)."""
     stations = store.layer("transit-stations")
     stations = stations[stations["in_district"].astype(bool)]
@@ -62,24 +63,22 @@ def _origins(store: PlanStore) -> list[tuple[float, float]]:
     return [(p.x, p.y) for p in stations.geometry[on_network]]
 
 
-def _check_call(store: PlanStore, ruleset_id: str, site) -> Callable[[], dict]:
+def _check_call(store: PlanService, ruleset_id: str, site) -> Callable[[], dict]:
     from geo.checks import run_check
 
-    layers = {spec.id: store.layer(spec.id) for spec in store.specs}
     ruleset = store.rulesets[ruleset_id]
 
     def check() -> dict:
-        return run_check(shapely.geometry.mapping(site), ruleset, layers=layers, network=store.network,
-                         boundary=store.boundary, metric_crs=store.metric_crs, map_area=store.plan.map_area)
+        return run_check(shapely.geometry.mapping(site), ruleset, store.data)
 
     return check
 
 
-def _life_circle_call(store: PlanStore) -> Callable[[], tuple]:
+def _life_circle_call(store: PlanService) -> Callable[[], tuple]:
     """The 15-minute life circle's coverage of the whole district: every kind's multi-source walk, intersected,
     with the share of the district and of each subdistrict (what GET /api/accessibility/coverage computes)."""
     ruleset_id, key = LIFE_CIRCLE
-    target = coverage_targets(store.rulesets[ruleset_id])[key]
+    target = coverage_targets(store.rulesets[ruleset_id], roles=store.data.roles)[key]
     layers = {spec.id: store.layer(spec.id) for spec in store.specs}
     subdistricts = layers.get("subdistricts")
     district = gpd.GeoDataFrame(geometry=[store.boundary], crs=4326)
@@ -92,7 +91,7 @@ def _life_circle_call(store: PlanStore) -> Callable[[], tuple]:
     return cover
 
 
-def cases(store: PlanStore) -> list[tuple[str, Callable[[], object], int]]:
+def cases(store: PlanService) -> list[tuple[str, Callable[[], object], int]]:
     """(name, call, repetitions) for every benchmark."""
     network = store.network
     targets = _targets(store)
@@ -154,8 +153,8 @@ def main(argv: list[str] | None = None) -> None:
 
 # ------------------------------------------------------------------------------------ pytest-benchmark entry points
 @pytest.fixture(scope="module")
-def store() -> PlanStore:
-    store = open_store(PLAN)
+def store() -> PlanService:
+    store = PlanService(load_plan(PLAN))
     if store.graph is None:
         pytest.skip("no streets layer")
     return store

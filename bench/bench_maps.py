@@ -19,7 +19,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from layers.store import PlanStore, open_store
+from api.service import PlanService
+from layers.plan import load_plan
 from maps import builders
 from maps.builders import PageOptions
 
@@ -28,7 +29,7 @@ TARGET_MS = 150.0
 TARGET_BYTES = 1_500_000
 
 
-def _first(store: PlanStore, layer_ids: list[str]) -> str | None:
+def _first(store: PlanService, layer_ids: list[str]) -> str | None:
     for layer_id in layer_ids:
         frame = store.layer(layer_id)
         if len(frame):
@@ -36,7 +37,7 @@ def _first(store: PlanStore, layer_ids: list[str]) -> str | None:
     return None
 
 
-def cases(store: PlanStore) -> list[tuple[str, Callable[[], str]]]:
+def cases(store: PlanService) -> list[tuple[str, Callable[[], str]]]:
     """(name, build) for every page kind."""
     zone = _first(store, [s.id for s in builders.zone_specs(store)])
     project = _first(store, [builders.PROJECT_LAYER]) if any(
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=15)
     args = parser.parse_args(argv)
-    store = open_store(PLAN)
+    store = PlanService(load_plan(PLAN))
     rows = []
     for name, call in cases(store):
         cold, warm, size = measure(call, args.repetitions)
@@ -88,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
 
 # ------------------------------------------------------------------------------------ pytest-benchmark entry points
 @pytest.fixture(scope="module")
-def store() -> PlanStore:
-    return open_store(PLAN)
+def store() -> PlanService:
+    return PlanService(load_plan(PLAN))
 
 
 def test_overview_warm(benchmark, store):

@@ -31,10 +31,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.criteria import resolve_parameters, target_layer, target_max
 from geo.crs import utm_crs_for
 from geo.errors import InvalidGeometryError
 from geo.network import DEFAULT_MAX_SNAP_M, Access, WalkNetwork
+from geo.rules.values import resolve_parameters, target_layer, target_max
 
 DEFAULT_DETOUR_FACTOR = 1.3
 DEFAULT_SPEED_M_PER_MIN = 75.0
@@ -469,11 +469,12 @@ class CoverageTarget:
     parts: tuple[CoverageTarget, ...] = ()
 
 
-def coverage_targets(ruleset, parameters: Mapping[str, Any] | None = None) -> dict[str, CoverageTarget]:
+def coverage_targets(ruleset, parameters: Mapping[str, Any] | None = None,
+                     roles: Mapping[str, Any] | None = None) -> dict[str, CoverageTarget]:
     """The coverable targets of a ruleset's accessibility criteria, by key, in declaration order.
 
-    Each target of an accessibility criterion is listed under its key, with its layer (resolved through the
-    ruleset's parameters), filter and distance (``max_m`` or the parameter it names). A criterion with several
+    Each target of an accessibility criterion is listed under its key, with its layer (the layer playing its
+    role in ``roles``, or one a layer parameter names), filter and distance (``max_m`` or the parameter it names). A criterion with several
     targets is also listed under its own id (unless a target already has that key), as the combination of its
     targets. ``parameters`` override the ruleset's defaults (unknown names raise CriteriaError).
     """
@@ -486,7 +487,7 @@ def coverage_targets(ruleset, parameters: Mapping[str, Any] | None = None) -> di
         for target in criterion.targets:
             part = CoverageTarget(key=target.key, criterion=criterion.id, title_zh=target.title_zh,
                                   title_en=target.title_en, distance_m=target_max(target, resolved),
-                                  layer=target_layer(target, resolved), filter=dict(target.filter))
+                                  layer=target_layer(target, resolved, roles or {}), filter=dict(target.filter))
             found.setdefault(target.key, part)
             parts.append(part)
         if len(parts) > 1 and criterion.id not in found:

@@ -1,81 +1,31 @@
 """Site checks and the plan audit: measure a site, judge it against a ruleset, place it in the plan.
 
-Pure: the caller (API, CLI) passes the plan's layers, walk network and boundary from the store; nothing here
-reads files. The report is the contract documented in the README ("The check report").
+Pure: the caller passes the plan as a :class:`geo.plandata.PlanData` (layers, roles, walk network, boundary);
+nothing here reads files or names a plan's layers. The report is the contract documented in the README ("The check report").
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import weakref
-from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
 
-from geo import criteria as crit
 from geo.accessibility import walking_distances
-from geo.crs import utm_crs_for
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
-from geo.measure import measure_geometry
+from geo.measure import MEASURES, measure_geometry
+from geo.plandata import PlanData
+from geo.rules import Ruleset
+from geo.rules import kinds as crit
+from geo.rules import values as rule_values
 from geo.site import Site, parse_site
 
-if TYPE_CHECKING:
-    from layers.rulesets import Ruleset
-
-#: plan layers listed in a site's context (those present in the plan)
-PLAN_ELEMENT_LAYERS = ("layout-axis", "layout-bays", "layout-streets", "layout-street-areas", "layout-districts",
-                       "business-circles", "night-economy")
-SUBDISTRICT_LAYER = "subdistricts"
-PROJECTS_LAYER = "key-projects"
-STATIONS_LAYER = "transit-stations"
-AXIS_LAYER = "layout-axis"
-COAST_LAYER = "coastline"
-#: zone kind → ruleset applied in the plan audit when a feature does not name one
-AUDIT_RULESETS = {"street": "night-economy-street", "complex": "night-economy-complex"}
-MEASUREMENT_KEYS = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "width_area_m", "area_m2")
-
-
-# ---------------------------------------------------------------------------------------------- metric cache
-_METRIC: dict[tuple[int, str], tuple[weakref.ref, np.ndarray]] = {}
-#: checks run in the server's thread pool and the audit thread at once: the cache is shared between them
-_METRIC_LOCK = threading.Lock()
-
-
-def _metric_geometries(frame: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
-    """The frame's geometries in ``crs``, projected once per (frame, crs) while the frame lives."""
-    key = (id(frame), crs.to_wkt())
-    with _METRIC_LOCK:
-        cached = _METRIC.get(key)
-        if cached is not None and cached[0]() is frame:
-            return cached[1]
-        geoms = (np.asarray(frame.to_crs(crs).geometry.values, dtype=object) if len(frame)
-                 else np.empty(0, object))
-        for stale in [k for k, (ref, _) in _METRIC.items() if ref() is None]:
-            _METRIC.pop(stale, None)
-        _METRIC[key] = (weakref.ref(frame), geoms)
-        return geoms
-
-
-@lru_cache(maxsize=16)
-def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def _to_metric(geometry: shapely.Geometry, crs: CRS) -> shapely.Geometry:
-    transformer = _transformer("EPSG:4326", crs.to_wkt())
-    return shapely.transform(geometry, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
-
-
-def _to_wgs84(geometry: shapely.Geometry, crs: CRS) -> shapely.Geometry:
-    transformer = _transformer(crs.to_wkt(), "EPSG:4326")
-    return shapely.transform(geometry, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+#: roles whose accessibility target makes an audit's transit column (public transport access)
+TRANSIT_ROLES = ("bus_stops", "transit_stations")
 
 
 def _name(row: Mapping[str, Any], fid: Any) -> str:
@@ -118,25 +68,27 @@ def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.where([isinstance(n, str) and bool(n) for n in names], names, ids)
 
 
-def _walks(ruleset: Ruleset, site: shapely.Geometry, layers: Mapping[str, gpd.GeoDataFrame], network: Any,
-           parameters: Mapping[str, Any], metric_crs: CRS, stations: bool,
-           warnings: list[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters: Mapping[str, Any],
+           stations: bool, warnings: list[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Walking distances for every accessibility criterion and the nearest stations, in one network search.
 
     Returns the nearest target per (criterion, target key) — or ``{"missing": why}`` — and the nearest
     stations (with routes) for the context.
     """
+    layers = plan.layers
     found: dict[str, dict[str, Any]] = {}
     groups: list[tuple[str | None, str | None, str, np.ndarray]] = []  # (criterion, key, layer, row positions)
     for criterion in ruleset.criteria:
         for target in criterion.targets:
-            layer_id = crit.target_layer(target, parameters)
-            if layer_id not in layers:
-                if target.layer_parameter:
+            layer_id = rule_values.target_layer(target, parameters, plan.roles)
+            if layer_id is None:
+                why: np.ndarray | str = f"this plan has no layer playing the role {target.role!r}"
+            elif layer_id not in layers:
+                if target.layer_parameter and parameters.get(target.layer_parameter):
                     raise CriteriaError(
                         f"parameter {target.layer_parameter!r} names layer {layer_id!r}, which is not in this "
                         f"plan; layers: {', '.join(sorted(layers))}")
-                why: np.ndarray | str = f"layer {layer_id!r} is not in this plan"
+                why = f"layer {layer_id!r} is not in this plan"
             else:
                 why = _target_mask(layers[layer_id], layer_id, target.filter)
             if isinstance(why, str):
@@ -145,8 +97,9 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, layers: Mapping[str, gpd.Ge
                 continue
             groups.append((criterion.id, target.key, layer_id, np.flatnonzero(why)))
     limit = int(parameters.get("nearest_stations", 3))
-    if stations and limit > 0 and STATIONS_LAYER in layers and len(layers[STATIONS_LAYER]):
-        groups.append((None, None, STATIONS_LAYER, np.arange(len(layers[STATIONS_LAYER]))))
+    station_layer = plan.role_layer("transit_stations")
+    if stations and limit > 0 and station_layer is not None and len(station_layer[1]):
+        groups.append((None, None, station_layer[0], np.arange(len(station_layer[1]))))
     if not groups:
         return found, []
 
@@ -156,7 +109,7 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, layers: Mapping[str, gpd.Ge
     targets = gpd.GeoDataFrame({"group": group}, geometry=geometry, crs="EPSG:4326")
     detour = float(parameters["detour_factor"])
     station_group = len(groups) - 1 if groups[-1][0] is None else -1  # routes are drawn for stations only
-    distances = walking_distances(network, site, targets, detour_factor=detour, metric_crs=metric_crs,
+    distances = walking_distances(plan.network, site, targets, detour_factor=detour, metric_crs=plan.metric_crs,
                                   with_routes=group == station_group)
     distance = distances["distance_m"].to_numpy(dtype=float)
     straight = distances["straight_m"].to_numpy(dtype=float)
@@ -197,9 +150,10 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, layers: Mapping[str, gpd.Ge
 
 
 # ---------------------------------------------------------------------------------------------- context
-def _hits(frame: gpd.GeoDataFrame, site_m: shapely.Geometry, crs: CRS, within_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _hits(frame: gpd.GeoDataFrame, site_m: shapely.Geometry, plan: PlanData,
+          within_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the features within ``within_m`` of the site, nearest first, and their distances."""
-    geoms = _metric_geometries(frame, crs)
+    geoms = plan.projector.layer(frame)
     if not len(geoms):
         return np.empty(0, int), np.empty(0)
     distance = shapely.distance(geoms, site_m)
@@ -208,20 +162,18 @@ def _hits(frame: gpd.GeoDataFrame, site_m: shapely.Geometry, crs: CRS, within_m:
     return positions, distance[positions]
 
 
-def _location(ruleset: Ruleset, site_m: shapely.Geometry, layers: Mapping[str, gpd.GeoDataFrame],
-              metric_crs: CRS) -> dict[str, list[dict[str, Any]] | None]:
+def _location(ruleset: Ruleset, site_m: shapely.Geometry, plan: PlanData) -> dict[str, list[dict[str, Any]] | None]:
     result: dict[str, list[dict[str, Any]] | None] = {}
     for criterion in ruleset.criteria:
         if criterion.kind != "location":
             continue
-        present = [layer_id for layer_id in criterion.layers if layer_id in layers]
+        present = [pair for role in criterion.roles for pair in plan.role_layers(role)]
         if not present:
             result[criterion.id] = None
             continue
         hits = []
-        for layer_id in present:
-            frame = layers[layer_id]
-            positions, _ = _hits(frame, site_m, metric_crs, 0.0)
+        for layer_id, frame in present:
+            positions, _ = _hits(frame, site_m, plan, 0.0)
             ids, names = frame.index.astype(str).to_numpy(), _names(frame)
             hits.extend({"layer": layer_id, "id": ids[i], "name": names[i]} for i in positions)
         result[criterion.id] = hits
@@ -232,17 +184,14 @@ def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype=object) if name in frame.columns else np.full(len(frame), None)
 
 
-def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, layers: Mapping[str, gpd.GeoDataFrame],
-             parameters: Mapping[str, Any], metric_crs: CRS, boundary: shapely.Geometry | None,
-             nearest_stations: list[dict[str, Any]]) -> dict[str, Any]:
+def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData,
+             parameters: Mapping[str, Any], nearest_stations: list[dict[str, Any]],
+             warnings: list[str]) -> dict[str, Any]:
     within_m = float(parameters["context_distance_m"])
     context: dict[str, Any] = {"context_distance_m": within_m}
     elements = []
-    for layer_id in PLAN_ELEMENT_LAYERS:
-        if layer_id not in layers:
-            continue
-        frame = layers[layer_id]
-        positions, distances = _hits(frame, site_m, metric_crs, within_m)
+    for layer_id, frame in plan.role_layers("plan_elements"):
+        positions, distances = _hits(frame, site_m, plan, within_m)
         ids, names = frame.index.astype(str).to_numpy(), _names(frame)
         elements.extend({"layer": layer_id, "id": ids[i], "name": names[i],
                          "relation": "intersects" if d == 0 else "nearby", "distance_m": round(float(d), 1)}
@@ -251,9 +200,10 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, layers: Mappin
 
     context["subdistrict"] = None
     context["subdistricts"] = []
-    if SUBDISTRICT_LAYER in layers and len(layers[SUBDISTRICT_LAYER]):
-        frame = layers[SUBDISTRICT_LAYER]
-        geoms = _metric_geometries(frame, metric_crs)
+    subdistricts = plan.role_layer("subdistricts")
+    if subdistricts is not None and len(subdistricts[1]):
+        frame = subdistricts[1]
+        geoms = plan.projector.layer(frame)
         overlap = np.flatnonzero(shapely.intersects(geoms, site_m))
         if len(overlap):
             if site_m.geom_type in ("Polygon", "MultiPolygon"):
@@ -268,31 +218,30 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, layers: Mappin
             context["subdistrict"] = context["subdistricts"][0]
 
     projects = []
-    if PROJECTS_LAYER in layers:
-        frame = layers[PROJECTS_LAYER]
-        positions, distances = _hits(frame, site_m, metric_crs, within_m)
+    for _, frame in plan.role_layers("projects"):
+        positions, distances = _hits(frame, site_m, plan, within_m)
         ids, names = frame.index.astype(str).to_numpy(), _names(frame)
         status, element = _column(frame, "status"), _column(frame, "layout_element")
-        projects = [{"id": ids[i], "name": names[i], "status": status[i], "layout_element": element[i],
-                     "distance_m": round(float(d), 1)} for i, d in zip(positions, distances, strict=True)]
+        projects.extend({"id": ids[i], "name": names[i], "status": status[i], "layout_element": element[i],
+                         "distance_m": round(float(d), 1)} for i, d in zip(positions, distances, strict=True))
     context["nearby_projects"] = projects
     context["nearest_stations"] = nearest_stations
 
-    for key, layer_id in (("distance_to_axis_m", AXIS_LAYER), ("distance_to_coast_m", COAST_LAYER)):
-        if layer_id in layers and len(layers[layer_id]):
-            geoms = _metric_geometries(layers[layer_id], metric_crs)
-            context[key] = round(float(shapely.distance(geoms, site_m).min()), 1)
+    for key, role in (("distance_to_axis_m", "axis"), ("distance_to_coast_m", "coast")):
+        found = plan.role_layer(role)
+        if found is not None and len(found[1]):
+            context[key] = round(float(shapely.distance(plan.projector.layer(found[1]), site_m).min()), 1)
         else:
             context[key] = None
+            warnings.append(f"{key}: null — this plan has no layer playing the role {role!r}")
+    boundary = plan.boundary
     context["in_district"] = bool(boundary.covers(site)) if boundary is not None and not boundary.is_empty else None
     return context
 
 
 # ---------------------------------------------------------------------------------------------- check
-def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFrame], network: Any = None,
-              attributes: Mapping[str, Any] | None = None, parameters: Mapping[str, Any] | None = None,
-              boundary: shapely.Geometry | None = None, metric_crs: CRS | str | None = None,
-              map_area: Sequence[float] | None = None, from_text: bool = False,
+def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mapping[str, Any] | None = None,
+              parameters: Mapping[str, Any] | None = None, from_text: bool = False,
               with_context: bool = True) -> dict[str, Any]:
     """Measure a site, judge it against ``ruleset`` and place it in the plan.
 
@@ -302,18 +251,13 @@ def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFr
         Anything :func:`geo.site.parse_site` accepts (GeoJSON geometry/Feature, bbox, point, shapely), or a
         :class:`~geo.site.Site` already parsed.
     ruleset
-        The declared criteria (:class:`layers.rulesets.Ruleset`).
-    layers
-        The plan's layers by id (EPSG:4326), as the store holds them.
-    network
-        The plan's :class:`geo.network.WalkNetwork`, or None (walking distances fall back to straight line ×
-        detour factor, and the report says so).
+        The declared criteria (:class:`geo.rules.Ruleset`).
+    plan
+        The plan's layers, roles, walk network, boundary and metric CRS (:class:`geo.plandata.PlanData`).
+        Sites outside the boundary are flagged, sites larger than the map area refused; without a network,
+        walking distances fall back to straight line × detour factor and the report says so.
     attributes, parameters
         Supplied by the planner; validated against the ruleset (unknown or mistyped → CriteriaError).
-    boundary, map_area
-        District boundary and plan map area: sites outside are flagged, larger ones rejected.
-    metric_crs
-        CRS for metric work (default: the UTM zone of the site).
     from_text
         Attributes and parameters are command-line strings to parse.
     with_context
@@ -324,42 +268,39 @@ def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFr
     The report dict (the README's "The check report"); JSON-safe.
     """
     parsed = site if isinstance(site, Site) else parse_site(
-        site, allowed=ruleset.geometry, boundary=boundary, map_area=map_area)
+        site, allowed=ruleset.geometry, boundary=plan.boundary, map_area=plan.map_area)
     if parsed.family not in ruleset.geometry:
         raise InvalidGeometryError(
             f"a {parsed.geometry.geom_type} cannot be checked with ruleset {ruleset.id!r}; "
             f"it needs a {' or '.join(ruleset.geometry)}")
-    given_attributes = crit.coerce_attributes(ruleset, attributes, from_text=from_text)
-    resolved = crit.resolve_parameters(ruleset, parameters, from_text=from_text)
+    given_attributes = rule_values.coerce_attributes(ruleset, attributes, from_text=from_text)
+    resolved = rule_values.resolve_parameters(ruleset, parameters, from_text=from_text)
     warnings = list(parsed.warnings)
     geometry = parsed.geometry
-    if metric_crs is None:
-        centre = shapely.centroid(geometry)
-        metric_crs = utm_crs_for(centre.x, centre.y)
-    metric_crs = CRS.from_user_input(metric_crs)
-
-    site_m = _to_metric(geometry, metric_crs)
-    crs_name = f"EPSG:{metric_crs.to_epsg()}" if metric_crs.to_epsg() else metric_crs.name
+    projector = plan.projector
+    site_m = projector.to_metric(geometry)
+    crs_name = projector.name
     values, profile = measure_geometry(site_m, width_m=given_attributes.get("width_m"),
                                       transect_spacing_m=float(resolved["transect_spacing_m"]), crs_name=crs_name)
-    measured = {key: (None if pd.isna(values[key]) else float(values[key])) for key in MEASUREMENT_KEYS}
+    measured = {key: (None if pd.isna(values[key]) else float(values[key])) for key in MEASURES}
     measurements: dict[str, Any] = {key: (None if value is None else round(value, 2))
                                     for key, value in measured.items()}
     measurements["n_transects"] = None if pd.isna(values["n_transects"]) else int(values["n_transects"])
     measurements["method"] = values["method"]
     centre_line = width_profile = None
     if parsed.family == "polygon" and profile is not None and not profile.centreline.is_empty:
-        centre_line = shapely.geometry.mapping(_to_wgs84(shapely.simplify(profile.centreline, 0.05), metric_crs))
+        centre_line = shapely.geometry.mapping(projector.to_wgs84(shapely.simplify(profile.centreline, 0.05)))
         width_profile = {
-            "transects": shapely.geometry.mapping(_to_wgs84(shapely.multilinestrings(
-                list(shapely.get_parts(profile.transects))), metric_crs)) if len(profile.transects) else None,
+            "transects": shapely.geometry.mapping(projector.to_wgs84(shapely.multilinestrings(
+                list(shapely.get_parts(profile.transects))))) if len(profile.transects) else None,
             "widths_m": [round(float(w), 2) for w in profile.widths],
         }
 
-    accessibility, stations = _walks(ruleset, geometry, layers, network, resolved, metric_crs, with_context, warnings)
-    location = _location(ruleset, site_m, layers, metric_crs)
+    accessibility, stations = _walks(ruleset, geometry, plan, resolved, with_context, warnings)
+    location = _location(ruleset, site_m, plan)
     results = crit.evaluate(ruleset, measurements={**measurements, **measured}, attributes=given_attributes,
-                            parameters=resolved, accessibility=accessibility, location=location)
+                            parameters=resolved, accessibility=accessibility, location=location,
+                            roles=plan.roles)
     report = {
         "ruleset": ruleset.id,
         "ruleset_title": {"zh": ruleset.title.zh, "en": ruleset.title.en},
@@ -371,8 +312,8 @@ def run_check(site: Any, ruleset: Ruleset, *, layers: Mapping[str, gpd.GeoDataFr
         "centreline": centre_line,
         "width_profile": width_profile,
         "criteria": results,
-        "context": (_context(geometry, site_m, layers=layers, parameters=resolved, metric_crs=metric_crs,
-                             boundary=boundary, nearest_stations=stations)
+        "context": (_context(geometry, site_m, plan=plan, parameters=resolved, nearest_stations=stations,
+                             warnings=warnings)
                     if with_context else None),
         "warnings": warnings,
         "attributes": given_attributes,
@@ -396,16 +337,22 @@ def _zone_attributes(ruleset: Ruleset, row: Mapping[str, Any]) -> tuple[dict[str
         if isinstance(value, np.ndarray):
             value = value.tolist()
         try:
-            found[name] = crit.coerce_attribute(name, spec, value, from_text=isinstance(value, str))
+            found[name] = rule_values.coerce_attribute(name, spec, value, from_text=isinstance(value, str))
         except CriteriaError as exc:
             problems.append(str(exc))
     return found, problems
 
 
-def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset], *,
-               layers: Mapping[str, gpd.GeoDataFrame], network: Any = None,
-               boundary: shapely.Geometry | None = None, metric_crs: CRS | str | None = None,
-               map_area: Sequence[float] | None = None) -> dict[str, Any]:
+def transit_criterion(ruleset: Ruleset) -> str | None:
+    """The id of the ruleset's accessibility criterion that targets public transport (bus stops, stations)."""
+    for criterion in ruleset.criteria:
+        if criterion.kind == "accessibility" and any(t.role in TRANSIT_ROLES for t in criterion.targets):
+            return criterion.id
+    return None
+
+
+def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset],
+               plan: PlanData, *, audits: Mapping[str, str]) -> dict[str, Any]:
     """Run the right ruleset over every zone of the plan.
 
     Parameters
@@ -413,8 +360,12 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     zones
         ``(layer_id, zone_kind, frame)`` for every layer with a zone kind (street | complex | area).
     rulesets
-        Available rulesets by id. A feature's ``ruleset`` property picks one (``none`` = not judged); otherwise
-        street zones get ``night-economy-street``, complexes ``night-economy-complex`` and areas none.
+        The plan's rulesets by id. A feature's ``ruleset`` property picks one (``none`` = not judged); otherwise
+        ``audits`` does.
+    plan
+        The plan's data (:class:`geo.plandata.PlanData`).
+    audits
+        Zone kind → ruleset id the plan applies to zones of that kind (the catalogue's ``audits``).
 
     Returns
     -------
@@ -425,15 +376,15 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     ``overall`` null. A zone's own properties named like ruleset attributes are used as attributes.
     ``zone_kind`` is the feature's own where its ruleset says it (a night-economy complex), else the layer's.
     """
-    transit_ruleset = next((r for r in rulesets.values() if any(c.id == "transit" for c in r.criteria)), None)
+    transit_ruleset = next((r for r in rulesets.values() if transit_criterion(r)), None)
     rows = []
     for layer_id, zone_kind, frame in zones:
         for fid, feature in frame.iterrows():
             wanted = feature.get("ruleset") if "ruleset" in frame.columns else None
             if not isinstance(wanted, str) or not wanted:
-                wanted = AUDIT_RULESETS.get(zone_kind or "")
+                wanted = audits.get(zone_kind or "")
             ruleset = rulesets.get(wanted) if wanted and wanted != "none" else None
-            kind = next((k for k, r in AUDIT_RULESETS.items() if r == wanted), "area" if wanted == "none" else zone_kind)
+            kind = next((k for k, r in audits.items() if r == wanted), "area" if wanted == "none" else zone_kind)
             entry: dict[str, Any] = {"id": str(fid), "name": _name(feature, fid), "layer": layer_id,
                                      "zone_kind": kind, "ruleset": ruleset.id if ruleset else None}
             used = ruleset or transit_ruleset
@@ -442,16 +393,14 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
                 continue
             attributes, problems = _zone_attributes(used, feature)
             try:
-                report = run_check(feature.geometry, used, layers=layers, network=network, attributes=attributes,
-                                   boundary=boundary, metric_crs=metric_crs, map_area=map_area,
-                                   with_context=False)
+                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False)
             except GeoError as exc:
                 rows.append({**entry, "overall": None, "error": str(exc)})
                 continue
             if _is_placeholder(feature):
                 report = _geometry_unknown(report, used)
-            rows.append({**entry, **_audit_row(report, ruleset), "provenance": _provenance(feature),
-                         "warnings": problems + report["warnings"]})
+            rows.append({**entry, **_audit_row(report, ruleset, transit_criterion(used)),
+                         "provenance": _provenance(feature), "warnings": problems + report["warnings"]})
     judged = [r for r in rows if r.get("overall")]
     summary = {status: sum(1 for r in judged if r["overall"] == status) for status in ("pass", "fail", "incomplete")}
     summary["zones"] = len(rows)
@@ -459,7 +408,6 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     return _clean({"zones": rows, "summary": summary})
 
 
-SPATIAL_KINDS = ("measurement", "accessibility", "location")
 
 
 def _is_placeholder(feature: Mapping[str, Any]) -> bool:
@@ -470,7 +418,7 @@ def _is_placeholder(feature: Mapping[str, Any]) -> bool:
 
 def _geometry_unknown(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
     """Turn the spatial criteria of a placeholder zone into needs-data: its drawn shape says nothing real."""
-    spatial = {c.id for c in ruleset.criteria if c.kind in SPATIAL_KINDS}
+    spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
     criteria = []
     for result in report["criteria"]:
         if result["id"] in spatial:
@@ -492,10 +440,10 @@ def _provenance(feature: Mapping[str, Any]) -> dict[str, Any]:
     return {key: feature.get(key) for key in ("source", "method", "accuracy_m", "schematic") if key in feature}
 
 
-def _audit_row(report: dict[str, Any], ruleset: Ruleset | None) -> dict[str, Any]:
+def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str | None) -> dict[str, Any]:
     m = report["measurements"]
     by_id = {c["id"]: c for c in report["criteria"]}
-    transit = by_id.get("transit")
+    transit = by_id.get(transit_id) if transit_id else None
     row = {
         "length_m": m["length_m"], "width_mean_m": m["width_mean_m"], "width_min_m": m["width_min_m"],
         "area_m2": m["area_m2"],

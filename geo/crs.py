@@ -7,13 +7,15 @@ millimetre in a few steps because the offset field is smooth.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from typing import Any
+
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 WGS84 = "EPSG:4326"
-#: CGCS2000 / 3-degree Gauss-Kruger CM 123E: the national grid zone that holds central Dalian.
-CGCS2000_GK_123E = "EPSG:4550"
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as used by the GCJ-02 formula
 _EE = 0.00669342162296594323  # its first eccentricity squared
@@ -137,3 +139,48 @@ def utm_crs_for(lon: float, lat: float) -> CRS:
     zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
     epsg = (32600 if lat >= 0 else 32700) + zone
     return CRS.from_epsg(epsg)
+
+
+class Projector:
+    """Projection between EPSG:4326 and one metric CRS: geometries, coordinate arrays and whole layers.
+
+    The one projection helper of the code. A plan's application object holds one per metric CRS; the
+    projected geometries of a layer are kept while the layer lives (checks, audits and coverage share them).
+    """
+
+    def __init__(self, crs: CRS | str | int) -> None:
+        self.crs = CRS.from_user_input(crs)
+        self.name = f"EPSG:{self.crs.to_epsg()}" if self.crs.to_epsg() else self.crs.name
+        self._forward = Transformer.from_crs(WGS84, self.crs, always_xy=True)
+        self._inverse = Transformer.from_crs(self.crs, WGS84, always_xy=True)
+        self._layers: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def xy_to_metric(self, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+        return self._forward.transform(lon, lat)
+
+    def xy_to_wgs84(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        return self._inverse.transform(x, y)
+
+    def to_metric(self, geometry: Any) -> Any:
+        """A shapely geometry (or array of them) from EPSG:4326 into the metric CRS."""
+        return shapely.transform(geometry, lambda c: np.column_stack(self._forward.transform(c[:, 0], c[:, 1])))
+
+    def to_wgs84(self, geometry: Any) -> Any:
+        """A shapely geometry (or array of them) from the metric CRS back to EPSG:4326."""
+        return shapely.transform(geometry, lambda c: np.column_stack(self._inverse.transform(c[:, 0], c[:, 1])))
+
+    def layer(self, frame: Any) -> np.ndarray:
+        """A GeoDataFrame's geometries in the metric CRS, projected once while the frame lives."""
+        key = id(frame)
+        with self._lock:
+            cached = self._layers.get(key)
+            if cached is not None and cached[0]() is frame:
+                return cached[1]
+        geoms = (np.asarray(self.to_metric(np.asarray(frame.geometry.values, dtype=object)), dtype=object)
+                 if len(frame) else np.empty(0, object))
+        with self._lock:
+            for stale in [k for k, (ref, _) in self._layers.items() if ref() is None]:
+                self._layers.pop(stale, None)
+            self._layers[key] = (weakref.ref(frame), geoms)
+        return geoms

@@ -22,3 +22,7 @@ class SuspectCoordinatesError(InvalidGeometryError):
 
 class CriteriaError(GeoError, ValueError):
     """A ruleset, criterion, attribute or parameter is unknown or has the wrong type."""
+
+
+class RulesetError(GeoError, ValueError):
+    """A ruleset document does not follow the ruleset model."""

@@ -51,8 +51,9 @@ MAX_BOUNDARY_POINTS = 4000
 SIMPLIFY_ABOVE_VERTICES = 1000
 MIN_DENSIFY_M = 0.1
 
-COLUMNS = ["length_m", "width_mean_m", "width_min_m", "width_max_m", "width_area_m", "area_m2",
-           "n_transects", "method"]
+#: what a site measurement gives, in metres (the one list: rulesets, reports and pages read it from here)
+MEASURES = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "width_area_m", "area_m2")
+COLUMNS = [*MEASURES, "n_transects", "method"]
 
 POLYGON_METHOD = (
     "centre line = medial axis (Voronoi skeleton of the boundary densified every {d:.2g} m, corner spurs "

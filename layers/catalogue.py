@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from geo.roles import GEOMETRY_FAMILY, ROLES
 from layers.errors import CatalogueError
 
 Group = Literal["规划结构", "商圈与夜经济", "重点项目", "交通", "基础"]
@@ -154,17 +155,36 @@ class LayerSpec(_Strict):
         return value
 
 
+class Adoption(_Strict):
+    """How a plan uses a ruleset: whose standard it is here, and what the plan audit applies it to."""
+
+    #: ``own`` — the district's own plan or standard; ``adopted`` — a standard the district has adopted;
+    #: ``reference`` — another place's standard used for reference only (said on every report)
+    status: Literal["own", "adopted", "reference"]
+    #: zone kind (``street`` | ``complex`` | ``area``) the plan audit judges with this ruleset
+    audits: Literal["street", "complex", "area"] | None = None
+    #: the ruleset a check page offers first (one per plan)
+    default: bool = False
+    #: why this standard is used here, said wherever it is shown (e.g. 参照《拉萨市……》：本区尚无本地标准)
+    note: str | None = None
+
+
 class PlanSpec(_Strict):
     id: str
     title: Title
     district: Title
     data_date: str
-    boundary_layer: str
-    streets_layer: str | None = None
+    #: role → layer id (or list of ids for roles played by several layers); see :mod:`geo.roles`
+    roles: dict[str, str | list[str]]
     #: [min_lon, min_lat, max_lon, max_lat] in EPSG:4326: every feature must lie inside it
     map_area: tuple[float, float, float, float]
+    #: CGCS2000 Gauss–Krüger CRS for exports (3° zone of the district), e.g. EPSG:4549
+    gauss_kruger_crs: str | None = None
     attribution: str
-    rulesets: list[str] = Field(default_factory=list)
+    #: ruleset id → how this plan adopts it (shared rulesets and the plan's own ``rulesets/``)
+    rulesets: dict[str, Adoption] = Field(default_factory=dict)
+    #: the plan's night window [start, end] as HH:MM (Shanxi: 18:00–06:00); rulesets' hour items may use it
+    night_window: tuple[str, str] | None = None
 
     @field_validator("id")
     @classmethod
@@ -191,17 +211,70 @@ class Catalogue(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate layer ids: {', '.join(dupes)}")
-        for ref in ("boundary_layer", "streets_layer"):
-            value = getattr(self.plan, ref)
-            if value is not None and value not in ids:
-                raise ValueError(f"plan.{ref} names {value!r}, which is not a layer id")
+        problems = role_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        defaults = [rid for rid, a in self.plan.rulesets.items() if a.default]
+        if len(defaults) > 1:
+            raise ValueError(f"plan.rulesets: only one ruleset can be the default, not {', '.join(defaults)}")
+        audited = [a.audits for a in self.plan.rulesets.values() if a.audits]
+        twice = sorted({k for k in audited if audited.count(k) > 1})
+        if twice:
+            raise ValueError(f"plan.rulesets: more than one ruleset audits zone kind(s) {', '.join(twice)}")
         return self
+
+    def role_layers(self, role: str) -> tuple[str, ...]:
+        """The layer ids playing ``role`` (empty when the plan lacks it)."""
+        value = self.plan.roles.get(role)
+        if value is None:
+            return ()
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    def role_layer(self, role: str) -> str | None:
+        """The one layer playing a single-layer role, or ``None`` when the plan lacks it."""
+        layers = self.role_layers(role)
+        return layers[0] if layers else None
 
     def layer(self, layer_id: str) -> LayerSpec:
         for layer in self.layers:
             if layer.id == layer_id:
                 return layer
         raise KeyError(layer_id)
+
+
+def role_problems(catalogue: Catalogue) -> list[str]:
+    """What is wrong with the plan's role assignments, each naming the plan, the role and the layer."""
+    plan = catalogue.plan.id
+    by_id = {layer.id: layer for layer in catalogue.layers}
+    problems: list[str] = []
+    for name, value in catalogue.plan.roles.items():
+        if name not in ROLES:
+            problems.append(f"plan {plan!r}: plan.roles names unknown role {name!r}; roles: {', '.join(ROLES)}")
+            continue
+        role = ROLES[name]
+        layer_ids = [value] if isinstance(value, str) else list(value)
+        if isinstance(value, list) and not role.many:
+            problems.append(f"plan {plan!r}, role {name!r}: takes one layer, not a list")
+        for layer_id in layer_ids:
+            spec = by_id.get(layer_id)
+            if spec is None:
+                problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} is not in the catalogue")
+                continue
+            family = GEOMETRY_FAMILY.get(spec.geometry_type)
+            if family is not None and family not in role.families:
+                problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} holds {spec.geometry_type}, "
+                                f"the role needs {' or '.join(sorted(role.families))} geometries")
+            if role.provider and spec.provider != role.provider:
+                problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} must use provider "
+                                f"{role.provider!r} (it uses {spec.provider!r})")
+            missing = [f for f in role.fields if f not in spec.fields]
+            if missing:
+                problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} lacks field(s) "
+                                f"{', '.join(missing)}")
+    for name, role in ROLES.items():
+        if role.required and name not in catalogue.plan.roles:
+            problems.append(f"plan {plan!r}: required role {name!r} is not given in plan.roles")
+    return problems
 
 
 def _describe_location(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:

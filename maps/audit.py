@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo.rules import Ruleset
 from layers.catalogue import LayerSpec, PlanSpec
-from layers.rulesets import Ruleset
 from maps import templates
 from maps.assets import inline_tags, link_tags
 

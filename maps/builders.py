@@ -27,7 +27,6 @@ from maps.credits import layer_credits, page_credits
 from maps.data import Datum, LayerPayload, geometry_kind, layer_payload, shift_bounds, zoom_for_bounds
 from maps.elements import BasemapControl, CheckTool, LayerData, Legend, PageSetup, PlanLayer
 
-PROJECT_LAYER = "key-projects"
 ZONE_KIND_LABEL = {"street": ("街道型", "street"), "complex": ("综合体", "complex"), "area": ("片区型", "area")}
 STATUS_LABEL = {"pass": ("符合", "pass"), "fail": ("不符合", "fail"), "needs-data": ("需补充数据", "needs data"),
                 "manual": ("人工判定", "manual"), "incomplete": ("待补充", "incomplete")}
@@ -62,6 +61,8 @@ class PageOptions:
     basemap_links: Mapping[str, str] = field(default_factory=dict)
     snippet_src: str | None = None
     download_href: str | None = None
+    #: layers playing the plan's ``projects`` role (their features open a project map)
+    project_layers: tuple[str, ...] = ()
 
     @property
     def standalone(self) -> bool:
@@ -129,7 +130,7 @@ def legend_title(spec: LayerSpec, lang: str) -> str:
 def _link_for(spec: LayerSpec, opts: PageOptions) -> tuple[str | None, str | None]:
     if opts.standalone:
         return None, None
-    if spec.id == PROJECT_LAYER:
+    if spec.id in opts.project_layers:
         return f"{opts.maps_url}/projects/", opts.t("打开项目地图", "Open project map")
     if spec.zone_kind:
         return f"{opts.maps_url}/zones/", opts.t("打开区域地图", "Open zone map")
@@ -277,8 +278,9 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
 
     if basemap.id == "none":
         base_ids = [s.id for s in store.specs if s.group == "基础"]
-        if store.plan.streets_layer and store.plan.streets_layer not in base_ids:
-            base_ids.append(store.plan.streets_layer)
+        streets = store.role_layer("streets")
+        if streets and streets not in base_ids:
+            base_ids.append(streets)
         for spec in _draw_order(store, [store.spec(i) for i in base_ids]):
             data, payload = data_for(spec)
             style = style_config(spec)
@@ -526,7 +528,7 @@ def find_zone(store: Any, zone_id: str) -> tuple[LayerSpec, Any]:
 
 
 def find_project(store: Any, project_id: str) -> tuple[LayerSpec, Any]:
-    return store.find_feature(project_id, [PROJECT_LAYER])
+    return store.find_feature(project_id, list(store.role_layers("projects")))
 
 
 def _feature_page(store: Any, spec: LayerSpec, feature: Any, opts: PageOptions, *, embed: bool,
@@ -681,9 +683,9 @@ def build_index(store: Any, opts: PageOptions) -> str:
                  for fid, row in zip(frame.index, frame.drop(columns="geometry").to_dict("records"), strict=True)]
         zones.append({"title": spec.title.zh, "title_en": spec.title.en, "entries": items})
     projects = []
-    if any(s.id == PROJECT_LAYER for s in store.specs):
-        frame = store.layer(PROJECT_LAYER)
-        projects = [{"id": str(fid), "name": _fmt(row.get("name") or fid), "name_en": row.get("name_en") or "",
+    for layer_id in store.role_layers("projects"):
+        frame = store.layer(layer_id)
+        projects += [{"id": str(fid), "name": _fmt(row.get("name") or fid), "name_en": row.get("name_en") or "",
                      "status": row.get("status") or ""}
                     for fid, row in zip(frame.index, frame.drop(columns="geometry").to_dict("records"), strict=True)]
     basemaps = [{"id": b.id, "label": b.label_zh} for b in available_basemaps(opts.tianditu_key)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -83,7 +82,6 @@ class LayerPayload:
     bounds: tuple[float, float, float, float] | None
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple, LayerPayload]] = weakref.WeakKeyDictionary()
 
 
 def shipped_columns(spec: LayerSpec, frame: gpd.GeoDataFrame) -> list[str]:
@@ -128,7 +126,8 @@ def layer_payload(store: Any, spec: LayerSpec, *, zoom: int, datum: Datum = "wgs
     Parameters
     ----------
     store
-        The plan store (its ``layer(id)`` gives the features, EPSG:4326); also the cache key.
+        The plan (its ``layer(id)`` gives the features, EPSG:4326); payloads are kept in its ``map_cache``
+        (a dict the application layer owns) when it has one.
     spec
         The layer's catalogue entry.
     zoom
@@ -141,8 +140,8 @@ def layer_payload(store: Any, spec: LayerSpec, *, zoom: int, datum: Datum = "wgs
     key = (spec.id, zoom, datum)
     per_store = None
     if frame is None:
-        per_store = _CACHE.setdefault(store, {})
-        if key in per_store:
+        per_store = getattr(store, "map_cache", None)
+        if per_store is not None and key in per_store:
             return per_store[key]
         frame = store.layer(spec.id)
     payload = _build(spec, frame, zoom=zoom, datum=datum)

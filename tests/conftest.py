@@ -6,8 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.service import PlanService
 from api.settings import Settings
-from layers.store import PLANS_DIR, PlanStore, open_store
+from layers.plan import PLANS_DIR
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +17,9 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def store(settings: Settings) -> PlanStore:
-    return open_store(settings.plan, settings.plans_dir)
+def store(client) -> PlanService:
+    """The Xigang plan's application object, as the running app holds it."""
+    return client.app.state.plans.default
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from api import ogc
-from api.deps import SettingsDep, StoreDep
+from api.deps import ServiceDep, SettingsDep
 from api.errors import BadRequestError
-from api.routers.exports import items_export_response
+from api.responses import items_export_response
+from api.service import PlanService
 from api.settings import Settings
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
-from layers.store import PlanStore
 
 router = APIRouter(tags=["OGC API – Features"])
 
@@ -112,9 +112,9 @@ def _collection_path(spec: LayerSpec) -> str:
     return f"/collections/{ogc.quote_id(spec.id)}"
 
 
-def _export_response(store: PlanStore, spec: LayerSpec, frame: gpd.GeoDataFrame, fmt: str, request: Request) -> Response:
+def _export_response(store: PlanService, spec: LayerSpec, frame: gpd.GeoDataFrame, fmt: str, request: Request) -> Response:
     """Hand a selection to the exports router for a download format (gpkg, kml, csv, dxf, ...)."""
-    return items_export_response(store, spec, frame, fmt, request)
+    return items_export_response(spec, frame, fmt, request)
 
 
 def _page_url(base: str, path: str, params: list[tuple[str, str]], fmt: str, limit: int, offset: int) -> str:
@@ -125,7 +125,7 @@ def _page_url(base: str, path: str, params: list[tuple[str, str]], fmt: str, lim
 
 # ---------------------------------------------------------------------------------------------- endpoints
 @router.get("/", summary="Landing page 首页", response_model=None, responses=_JSON_OR_HTML)
-def landing_page(request: Request, store: StoreDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
+def landing_page(request: Request, store: ServiceDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = _base_url(request, settings)
     plan = store.plan
@@ -173,7 +173,7 @@ def conformance(request: Request, settings: SettingsDep, f: FormatQuery = None) 
 
 
 @router.get("/collections", summary="Collections 图层列表", response_model=None, responses=_JSON_OR_HTML)
-def collections(request: Request, store: StoreDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
+def collections(request: Request, store: ServiceDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = _base_url(request, settings)
     docs = [ogc.collection_document(spec, store.layer(spec.id), base, store.plan.map_area) for spec in store.specs]
@@ -196,7 +196,7 @@ def collections(request: Request, store: StoreDep, settings: SettingsDep, f: For
 @router.get("/collections/{collection_id}", summary="One collection 图层", response_model=None, responses=_JSON_OR_HTML)
 def collection(
     request: Request,
-    store: StoreDep,
+    store: ServiceDep,
     settings: SettingsDep,
     collection_id: Annotated[str, PathParam(description="Collection (layer) id, e.g. district-boundary")],
     f: FormatQuery = None,
@@ -215,7 +215,7 @@ def collection(
             responses=_GEOJSON_OR_HTML)
 def items(
     request: Request,
-    store: StoreDep,
+    store: ServiceDep,
     settings: SettingsDep,
     collection_id: Annotated[str, PathParam(description="Collection (layer) id")],
     f: Annotated[
@@ -329,7 +329,7 @@ def _table_columns(spec: LayerSpec, page: gpd.GeoDataFrame) -> list[tuple[str, s
             responses=_GEOJSON_OR_HTML)
 def item(
     request: Request,
-    store: StoreDep,
+    store: ServiceDep,
     settings: SettingsDep,
     collection_id: Annotated[str, PathParam(description="Collection (layer) id")],
     feature_id: Annotated[str, PathParam(description="Feature id (stable English slug or OSM-derived id)")],

@@ -16,11 +16,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import ogc
-from api.deps import SettingsDep, StoreDep
+from api.deps import ServiceDep, SettingsDep
 from api.errors import BadRequestError, NotFoundError
+from api.service import PlanService
 from api.settings import Settings
 from layers.errors import FeatureNotFoundError
-from layers.store import PlanStore
 from maps import audit as audit_page
 from maps import builders
 from maps.assets import STATIC_DIR
@@ -120,7 +120,7 @@ class MapQuery:
 
     request: Request
     settings: Settings
-    store: PlanStore
+    store: PlanService
     basemap: str
     lang: str
     bbox: tuple[float, float, float, float] | None
@@ -156,6 +156,7 @@ class MapQuery:
             basemap_links=links,
             snippet_src=with_query(f"{base}{embed_path}", **basemap),
             download_href=with_query(f"{root}{page_path}", download="1", **basemap),
+            project_layers=self.store.role_layers("projects"),
         )
 
     def respond(self, html: str, filename: str) -> HTMLResponse:
@@ -164,7 +165,7 @@ class MapQuery:
                      filename=f"{self.store.plan_id}-{filename}")
 
 
-def map_query(request: Request, settings: SettingsDep, store: StoreDep, basemap: BasemapQ = "none",
+def map_query(request: Request, settings: SettingsDep, store: ServiceDep, basemap: BasemapQ = "none",
               lang: LangQ = "zh", bbox: BboxQ = None, layers: LayersQ = None,
               download: DownloadQ = None) -> MapQuery:
     """Dependency: parse and validate the map query once (400/404 with a message saying what to fix)."""
@@ -193,24 +194,20 @@ def _zone_or_404(store, zone_id: str) -> None:
             f"no zone {zone_id!r}; zones are features of the layers with zone_kind ({layers}); see /maps") from None
 
 
-def _project_or_404(store, project_id: str) -> None:
-    if not any(s.id == builders.PROJECT_LAYER for s in store.specs):
-        raise NotFoundError(f"no project {project_id!r}: this plan has no {builders.PROJECT_LAYER!r} layer")
+def _project_or_404(store: PlanService, project_id: str) -> None:
+    layer_id = store.role_layer("projects")
+    if layer_id is None:
+        raise NotFoundError(f"no project {project_id!r}: this plan has no layer playing the role 'projects'")
     try:
         builders.find_project(store, project_id)
     except FeatureNotFoundError:
-        raise NotFoundError(
-            f"no project {project_id!r} in layer {builders.PROJECT_LAYER!r}; see /maps for the list") from None
+        raise NotFoundError(f"no project {project_id!r} in layer {layer_id!r}; see /maps for the list") from None
 
 
-def zone_audit(store, zone_id: str) -> tuple[dict | None, str | None]:
-    """The zone's row of the plan audit (``GET /api/checks/plan``, computed once per store), or None and why."""
+def zone_audit(store: PlanService, zone_id: str) -> tuple[dict | None, str | None]:
+    """The zone's row of the plan audit (computed once per plan), or None and why."""
     try:
-        from api.routers.checks import audit  # the checks helper's cached plan audit
-    except ImportError:
-        return None, None
-    try:
-        result = audit(store)
+        result = store.audit()
     except Exception as exc:  # noqa: BLE001 - the map still shows the zone; the panel says why there is no audit
         return None, f"{type(exc).__name__}: {exc}"
     for entry in result.get("zones") or []:
@@ -231,7 +228,7 @@ def static(path: str) -> Response:
 
 # ---------------------------------------------------------------------------------------------- pages
 @router.get("/maps", response_class=HTMLResponse, summary="Index of the maps (Chinese, English second)")
-def maps_index(request: Request, settings: SettingsDep, store: StoreDep) -> HTMLResponse:
+def maps_index(request: Request, settings: SettingsDep, store: ServiceDep) -> HTMLResponse:
     root = settings.public_url.rstrip("/")
     opts = PageOptions(static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed",
                        tianditu_key=settings.tianditu_key)
@@ -300,8 +297,7 @@ def _audit_query(query: MapQuery) -> tuple[tuple[str, ...] | None, str]:
 def _plan_audit(store) -> tuple[dict | None, str | None]:
     """The plan audit (``GET /api/checks/plan``, computed once per store), or None and why it is not available."""
     try:
-        from api.routers.checks import audit
-        return audit(store), None
+        return store.audit(), None
     except Exception as exc:  # noqa: BLE001 - the page says why there is no audit instead of failing
         return None, f"{type(exc).__name__}: {exc}"
 

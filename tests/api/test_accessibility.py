@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from types import SimpleNamespace
 
 import geopandas as gpd
 import pytest
@@ -13,15 +12,16 @@ from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
 from api.app import create_app
-from api.deps import get_store
+from api.service import PlanRegistry, PlanService
 from geo.accessibility import isochrone
 from geo.network import WalkNetwork
-from layers.errors import LayerNotFoundError
+from layers.plan import Plan
 from layers.rulesets import load_rulesets
-from layers.store import RULESETS_DIR
 from tests.geo.test_network import UTM, grid_graph, grid_xy, lonlat, point
+from tests.geo.tiny_plan import SERVICE_CIRCLES_FILE
+from tests.plans import write_plan
 
-SERVICE_CIRCLES = load_rulesets([RULESETS_DIR / "service-circles.yaml"])
+SERVICE_CIRCLES = load_rulesets([SERVICE_CIRCLES_FILE])
 #: facilities of the grid plan: no elderly-care facility, like the real data
 GRID_FACILITIES = {"culture-hall": ("culture", (50, 0)), "clinic": ("medical", (300, 300)),
                    "shop": ("convenience", (0, 0)), "park": ("park", (300, 0)), "gym": ("sport", (0, 300)),
@@ -32,53 +32,54 @@ def grid_polygon(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
     return shapely.Polygon([lonlat(x0, y0), lonlat(x1, y0), lonlat(x1, y1), lonlat(x0, y1)])
 
 
-class GridStore:
-    """The parts of PlanStore the accessibility router uses, over a 3×3-block grid of 100 m blocks.
-
-    The district is the square (-100, -100)–(400, 400) m (250,000 m²), split at x = 150 into two subdistricts.
-    """
-
-    def __init__(self, network: WalkNetwork | None) -> None:
-        self.network = network
-        west, south = lonlat(-2000, -2000)
-        east, north = lonlat(2000, 2000)
-        self.plan = SimpleNamespace(map_area=(west, south, east, north), streets_layer=None)
-        self.boundary = grid_polygon(-100, -100, 400, 400)
-        self.metric_crs = UTM
-        self.rulesets = SERVICE_CIRCLES
-        stations = {"a-near": (100, 0), "b-mid": (300, 100), "c-far": (300, 300), "d-island": (50, -600)}
-        self._layers = {
-            "transit-stations": gpd.GeoDataFrame(
-                {"id": list(stations), "name": ["近站", "中站", "远站", "孤站"], "mode": ["metro"] * 4,
-                 "accuracy_m": [15.0, 15.0, float("nan"), 15.0]},
-                geometry=[point(x, y) for x, y in stations.values()], index=list(stations), crs=4326,
-            ),
-            "facilities": gpd.GeoDataFrame(
-                {"name": list(GRID_FACILITIES), "kind": [kind for kind, _ in GRID_FACILITIES.values()]},
-                geometry=[point(*xy) for _, xy in GRID_FACILITIES.values()], index=list(GRID_FACILITIES), crs=4326,
-            ),
-            "subdistricts": gpd.GeoDataFrame(
-                {"name": ["西街道", "东街道"]},
-                geometry=[grid_polygon(-100, -100, 150, 400), grid_polygon(150, -100, 400, 400)],
-                index=["west", "east"], crs=4326,
-            ),
-        }
-
-    def layer(self, layer_id: str) -> gpd.GeoDataFrame:
-        if layer_id not in self._layers:
-            raise LayerNotFoundError(f"no collection {layer_id!r}; collections are: {', '.join(self._layers)}")
-        return self._layers[layer_id]
+def grid_frames() -> dict[str, gpd.GeoDataFrame]:
+    """A 3×3-block grid plan of 100 m blocks: the district is the square (-100, -100)–(400, 400) m
+    (250,000 m²), split at x = 150 into two subdistricts."""
+    stations = {"a-near": (100, 0), "b-mid": (300, 100), "c-far": (300, 300), "d-island": (50, -600)}
+    return {
+        "district": gpd.GeoDataFrame({"name": ["网格区"]}, geometry=[grid_polygon(-100, -100, 400, 400)],
+                                     index=["grid"], crs=4326),
+        "stations": gpd.GeoDataFrame(
+            {"name": ["近站", "中站", "远站", "孤站"], "mode": ["metro"] * 4,
+             "platforms": [2.0, 2.0, float("nan"), 1.0]},
+            geometry=[point(x, y) for x, y in stations.values()], index=list(stations), crs=4326,
+        ),
+        "amenities": gpd.GeoDataFrame(
+            {"name": list(GRID_FACILITIES), "kind": [kind for kind, _ in GRID_FACILITIES.values()]},
+            geometry=[point(*xy) for _, xy in GRID_FACILITIES.values()], index=list(GRID_FACILITIES), crs=4326,
+        ),
+        "quarters": gpd.GeoDataFrame(
+            {"name": ["西街道", "东街道"]},
+            geometry=[grid_polygon(-100, -100, 150, 400), grid_polygon(150, -100, 400, 400)],
+            index=["west", "east"], crs=4326,
+        ),
+    }
 
 
-def client_for(store: GridStore) -> TestClient:
+GRID_ROLES = {"boundary": "district", "transit_stations": "stations", "facilities": "amenities",
+              "subdistricts": "quarters"}
+
+
+def grid_service(tmp_path_factory, network: WalkNetwork | None) -> PlanService:
+    """The grid plan loaded as a real plan, with the given walk network (or none)."""
+    directory = tmp_path_factory.mktemp("grid")
+    west, south = lonlat(-2000, -2000)
+    east, north = lonlat(2000, 2000)
+    plan_dir = write_plan(directory, "grid", grid_frames(), GRID_ROLES, map_area=[west, south, east, north],
+                          rulesets={"service-circles": {"status": "own"}},
+                          own_rulesets={"service-circles": SERVICE_CIRCLES_FILE.read_bytes()})
+    return PlanService(Plan(plan_dir), network=network)
+
+
+def client_for(service: PlanService) -> TestClient:
     app = create_app()
-    app.dependency_overrides[get_store] = lambda: store
+    app.state.plans = PlanRegistry([service], service.plan_id)
     return TestClient(app)  # no lifespan: the real plan is not needed
 
 
 @pytest.fixture(scope="module")
-def grid_client() -> TestClient:
-    return client_for(GridStore(WalkNetwork.from_graph(grid_graph(), UTM)))
+def grid_client(tmp_path_factory) -> TestClient:
+    return client_for(grid_service(tmp_path_factory, WalkNetwork.from_graph(grid_graph(), UTM)))
 
 
 def strict_json(text: str):
@@ -131,8 +132,8 @@ def test_isochrone_warns_outside_the_district_and_off_the_network(grid_client):
     assert any("300 m from any street" in w for w in props["warnings"])
 
 
-def test_isochrone_without_a_network_says_so():
-    client = client_for(GridStore(None))
+def test_isochrone_without_a_network_says_so(tmp_path_factory):
+    client = client_for(grid_service(tmp_path_factory, None))
     props = client.get(isochrone_url(50, 0, minutes=5)).json()["properties"]
     assert props["method"] == "straight-line÷1.3 circle"
     assert any("no street network" in w for w in props["warnings"])
@@ -186,7 +187,7 @@ def test_nearest_lists_features_by_walking_distance_with_routes(grid_client):
     assert route.geom_type == "LineString"
     start = grid_xy(route)[0]
     assert math.hypot(start[0] - 50, start[1]) < 0.01
-    assert body["features"][2]["properties"]["accuracy_m"] is None  # NaN becomes null, not invalid JSON
+    assert body["features"][2]["properties"]["platforms"] is None  # NaN becomes null, not invalid JSON
 
 
 def test_nearest_falls_back_for_features_off_the_network_and_says_so(grid_client):
@@ -282,8 +283,8 @@ def test_coverage_of_a_kind_without_facilities_is_zero_with_a_note(grid_client):
     assert [p["properties"]["share"] for p in parts] == [0.0, 0.0]
 
 
-def test_coverage_without_network_draws_circles_and_says_so():
-    client = client_for(GridStore(None))
+def test_coverage_without_network_draws_circles_and_says_so(tmp_path_factory):
+    client = client_for(grid_service(tmp_path_factory, None))
     props = client.get("/api/accessibility/coverage?target=culture&distance=130").json()["features"][0]["properties"]
     assert props["method"] == "straight-line÷1.3 circle"
     assert props["covered_m2"] == pytest.approx(math.pi * 100**2, rel=0.01)
@@ -308,7 +309,7 @@ def test_coverage_bad_input_is_a_4xx_saying_what_to_fix(grid_client, query, stat
     assert fragment in response.json()["description"]
 
 
-def test_coverage_is_computed_once_per_ruleset_target_and_distance(monkeypatch):
+def test_coverage_is_computed_once_per_ruleset_target_and_distance(monkeypatch, tmp_path_factory):
     import geo.accessibility
 
     calls = []
@@ -319,7 +320,7 @@ def test_coverage_is_computed_once_per_ruleset_target_and_distance(monkeypatch):
         return compute(*args, **kwargs)
 
     monkeypatch.setattr(geo.accessibility, "coverage", counting)
-    client = client_for(GridStore(WalkNetwork.from_graph(grid_graph(), UTM)))
+    client = client_for(grid_service(tmp_path_factory, WalkNetwork.from_graph(grid_graph(), UTM)))
     first = client.get("/api/accessibility/coverage?target=culture&distance=150").json()
     again = client.get("/api/accessibility/coverage?target=culture&distance=150").json()
     assert first == again

@@ -130,10 +130,10 @@ def test_plan_audit_is_computed_once(tiny):
     rows = {z["id"]: z for z in audit["zones"]}
     assert rows["ls-short"]["overall"] == "fail" and rows["ls-short"]["length_m"] == pytest.approx(200, rel=1e-3)
     assert rows["bc-main"]["overall"] is None
-    from api.routers import checks as router
-
-    cached = next(iter(v for k, v in router._AUDITS.items() if k.plan_id == "tiny"))
-    assert tiny.get("/api/checks/plan").json() == audit and cached["zones"] is not None
+    service = tiny.app.state.plans.get("tiny")
+    cached = service.audit()
+    assert tiny.get("/api/checks/plan").json() == audit and service.audit() is cached  # kept by the plan's service
+    assert audit["data_hash"] == service.data_hash and len(audit["data_hash"]) == 64
 
 
 def test_openapi_documents_the_report(tiny):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from layers.store import PLANS_DIR
+from layers.plan import PLANS_DIR
 
 pytestmark = [
     pytest.mark.gdal,

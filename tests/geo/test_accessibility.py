@@ -532,15 +532,15 @@ def test_select_sources_by_filter():
 
 def test_coverage_targets_come_from_the_ruleset():
     from layers.rulesets import load_rulesets
-    from layers.store import RULESETS_DIR
+    from tests.geo.tiny_plan import SERVICE_CIRCLES_FILE
 
-    ruleset = load_rulesets([RULESETS_DIR / "service-circles.yaml"])["service-circles"]
-    found = coverage_targets(ruleset)
+    ruleset = load_rulesets([SERVICE_CIRCLES_FILE])["service-circles"]
+    found = coverage_targets(ruleset, roles={"facilities": ("services",)})
     declared = {t.key: t for c in ruleset.criteria for t in c.targets}
     assert list(found)[:3] == ["culture", "medical", "elderly"]
     for key in ("culture", "medical", "elderly"):
         assert found[key].distance_m == declared[key].max_m
-        assert found[key].layer == ruleset.parameters["facilities_layer"].default
+        assert found[key].layer == "services"  # the layer playing the facilities role
         assert found[key].filter == {"kind": [key]}
     life = found["life_circle_15min"]
     assert [part.key for part in life.parts] == ["convenience", "park", "sport", "education"]

@@ -11,14 +11,12 @@ import shapely
 from geo.checks import plan_audit, run_check
 from geo.errors import CriteriaError, InvalidGeometryError
 from geo.network import WalkNetwork
-from layers.rulesets import load_rulesets
-from layers.store import RULESETS_DIR
+from layers.rulesets import SHARED_RULESETS_DIR, load_rulesets
 from tests.geo import tiny_plan as tp
 
-RULESETS = load_rulesets(sorted(RULESETS_DIR.glob("*.yaml")))
+RULESETS = load_rulesets([*sorted(SHARED_RULESETS_DIR.glob("*.yaml")), tp.SERVICE_CIRCLES_FILE])
 STREET = RULESETS["night-economy-street"]
 LAYERS = tp.layers()
-BOUNDARY = LAYERS["district-boundary"].geometry.iloc[0]
 FULL = {"operator_type": "enterprise", "floor_area_m2": 18000, "merchants": 72,
         "formats": ["购物", "餐饮", "文娱", "休闲旅游", "其他"], "closing_time_summer": "23:30",
         "closing_time_winter": "22:00", "online_delivery_merchants": 12, "free_wifi_merchants": 20,
@@ -30,9 +28,8 @@ def network():
     return WalkNetwork.from_graph(tp.graph(), tp.METRIC)
 
 
-def check(site, ruleset=STREET, **kwargs):
-    kwargs.setdefault("network", None)
-    return run_check(site, ruleset, layers=LAYERS, boundary=BOUNDARY, metric_crs=tp.METRIC, **kwargs)
+def check(site, ruleset=STREET, network=None, **kwargs):
+    return run_check(site, ruleset, tp.plan_data(network), **kwargs)
 
 
 def by_id(report):
@@ -54,7 +51,7 @@ def test_street_report_without_network_uses_the_stated_fallback():
     assert "straight-line×1.3" in criteria["transit"]["method"]
     assert any(w.startswith("walking distances not along the street network for transit → bus_stop 近站 "
                            "(straight-line×1.3)") and w.endswith("no street network loaded") for w in report["warnings"])
-    assert criteria["location"]["value"] == ["测试商圈（business-circles）", "夜街（night-economy）"]
+    assert criteria["location"]["value"] == ["测试商圈（shopping-areas）", "夜街（night-zones）"]
     assert report["centreline"]["type"] == "LineString"
     profile = report["width_profile"]
     assert profile["transects"]["type"] == "MultiLineString" and len(profile["widths_m"]) == 30
@@ -96,20 +93,23 @@ def test_transit_parameters_override_the_defaults():
 
 
 def test_context():
-    context = check(tp.geojson(tp.STREET_M))["context"]
+    report = check(tp.geojson(tp.STREET_M))
+    context = report["context"]
     elements = {(e["layer"], e["id"]): e for e in context["plan_elements"]}
-    assert elements[("business-circles", "bc-main")]["relation"] == "intersects"
-    assert elements[("night-economy", "ne-street")]["distance_m"] == 0
-    assert ("layout-street-areas", "ls-short") not in elements  # 394 m away > 300 m context distance
+    assert elements[("shopping-areas", "bc-main")]["relation"] == "intersects"
+    assert elements[("night-zones", "ne-street")]["distance_m"] == 0
+    assert ("street-zones", "ls-short") not in elements  # 394 m away > 300 m context distance
     assert context["subdistrict"]["id"] == "sd-east"  # 220 of its 320 m lie east of x = 100
     assert [s["id"] for s in context["subdistricts"]] == ["sd-east", "sd-west"]
     assert [p["id"] for p in context["nearby_projects"]] == ["kp-near"]
     assert context["nearby_projects"][0]["distance_m"] == pytest.approx(142, abs=0.5)
     assert context["distance_to_axis_m"] == pytest.approx(200, abs=0.5)
-    assert context["distance_to_coast_m"] == pytest.approx(1392, abs=0.5)
+    # the tiny plan has no coast: the distance is null and the report says why
+    assert context["distance_to_coast_m"] is None
+    assert any("no layer playing the role 'coast'" in w for w in report["warnings"])
     assert context["in_district"] is True
     wider = check(tp.geojson(tp.STREET_M), parameters={"context_distance_m": 500})["context"]
-    assert ("layout-street-areas", "ls-short") in {(e["layer"], e["id"]) for e in wider["plan_elements"]}
+    assert ("street-zones", "ls-short") in {(e["layer"], e["id"]) for e in wider["plan_elements"]}
 
 
 def test_line_site_takes_its_width_from_the_attribute():
@@ -134,7 +134,7 @@ def test_service_circles_for_a_point():
 
 
 def test_facilities_layer_parameter():
-    report = check([121.62, 38.915], RULESETS["service-circles"], parameters={"facilities_layer": "bus-stops"})
+    report = check([121.62, 38.915], RULESETS["service-circles"], parameters={"facilities_layer": "stops"})
     assert report["overall"] == "incomplete"  # bus stops have no 'kind'
     assert any("has no field 'kind'" in w for w in report["warnings"])
     with pytest.raises(CriteriaError, match="names layer 'shops', which is not in this plan"):
@@ -142,11 +142,11 @@ def test_facilities_layer_parameter():
 
 
 def test_missing_layers_give_needs_data():
-    layers = {k: v for k, v in LAYERS.items() if k not in ("bus-stops", "business-circles", "night-economy",
-                                                           "layout-street-areas")}
-    report = run_check(tp.geojson(tp.STREET_M), STREET, layers=layers, metric_crs=tp.METRIC)
+    layers = {k: v for k, v in LAYERS.items() if k not in ("outline", "stops", "shopping-areas", "night-zones",
+                                                           "street-zones")}
+    report = run_check(tp.geojson(tp.STREET_M), STREET, tp.plan_data(frames=layers))
     criteria = by_id(report)
-    assert criteria["transit"]["status"] == "needs-data" and criteria["transit"]["missing_layer"] == "bus-stops"
+    assert criteria["transit"]["status"] == "needs-data" and criteria["transit"]["missing_layer"] == "stops"
     assert criteria["location"]["status"] == "needs-data"
     assert report["context"]["in_district"] is None
 
@@ -174,10 +174,11 @@ def test_repaired_site_is_returned_and_reported():
 
 
 def test_plan_audit(network):
-    zones = [("night-economy", "street", LAYERS["night-economy"]),
-             ("layout-street-areas", "street", LAYERS["layout-street-areas"]),
-             ("business-circles", "area", LAYERS["business-circles"])]
-    audit = plan_audit(zones, RULESETS, layers=LAYERS, network=network, boundary=BOUNDARY, metric_crs=tp.METRIC)
+    zones = [("night-zones", "street", LAYERS["night-zones"]),
+             ("street-zones", "street", LAYERS["street-zones"]),
+             ("shopping-areas", "area", LAYERS["shopping-areas"])]
+    audit = plan_audit(zones, RULESETS, tp.plan_data(network), audits={"street": "night-economy-street",
+                                                                      "complex": "night-economy-complex"})
     json.dumps(audit, allow_nan=False)
     rows = {z["id"]: z for z in audit["zones"]}
     assert list(rows) == ["ne-street", "ne-complex", "ne-area", "ls-short", "bc-main"]
@@ -209,9 +210,7 @@ def test_audit_does_not_judge_the_shape_of_a_placeholder_zone(store):
     from geo.checks import plan_audit
 
     zones = [("night-economy", "street", store.layer("night-economy"))]
-    audit = plan_audit(zones, store.rulesets, layers={s.id: store.layer(s.id) for s in store.specs},
-                       network=store.network, boundary=store.boundary, metric_crs=store.metric_crs,
-                       map_area=store.plan.map_area)
+    audit = plan_audit(zones, store.rulesets, store.data, audits=store.source.audits)
     rows = {row["id"]: row for row in audit["zones"]}
     japanese = rows["ne-japanese-food-street"]  # 锦华: position unknown, a placeholder disc in the data
     assert japanese["overall"] == "incomplete"

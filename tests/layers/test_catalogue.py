@@ -13,7 +13,7 @@ import yaml
 from api import cli
 from layers.catalogue import load_catalogue, parse_catalogue
 from layers.errors import CatalogueError
-from layers.store import PlanStore
+from layers.plan import Plan
 
 MAP_AREA = [10.0, 50.0, 11.0, 51.0]
 
@@ -39,7 +39,7 @@ def good_catalogue() -> dict:
             "title": {"zh": "小规划", "en": "Tiny plan"},
             "district": {"zh": "测试区", "en": "Test district"},
             "data_date": "2026-01",
-            "boundary_layer": "area",
+            "roles": {"boundary": "area", "projects": "spots"},
             "map_area": MAP_AREA,
             "attribution": "test data",
         },
@@ -91,7 +91,7 @@ def write_plan(root: Path, catalogue: dict, data: dict[str, dict], plan_id: str 
 # ---------------------------------------------------------------------------------------------- the good plan
 def test_good_plan_loads_with_only_a_folder_and_a_catalogue(tmp_path: Path) -> None:
     plan_dir = write_plan(tmp_path, good_catalogue(), good_data())
-    store = PlanStore(plan_dir)
+    store = Plan(plan_dir)
     assert [s.id for s in store.specs] == ["area", "spots"]
     assert store.plan.id == "tiny"
     spots = store.layer("spots")
@@ -110,7 +110,7 @@ def test_good_plan_loads_with_only_a_folder_and_a_catalogue(tmp_path: Path) -> N
 def test_empty_layer_is_allowed(tmp_path: Path) -> None:
     data = good_data()
     data["spots.geojson"] = {"type": "FeatureCollection", "features": []}
-    store = PlanStore(write_plan(tmp_path, good_catalogue(), data))
+    store = Plan(write_plan(tmp_path, good_catalogue(), data))
     assert len(store.layer("spots")) == 0
 
 
@@ -206,7 +206,7 @@ def test_bad_catalogue_names_file_layer_and_field(tmp_path: Path, case: str) -> 
     _, layer, field, reason = BAD_CASES[case]
     plan_dir = _bad_plan(tmp_path, case)
     with pytest.raises(CatalogueError) as caught:
-        PlanStore(plan_dir)
+        Plan(plan_dir)
     message = str(caught.value)
     assert str(plan_dir / "catalogue.yaml") in message
     assert f"layer {layer!r}" in message
@@ -216,9 +216,33 @@ def test_bad_catalogue_names_file_layer_and_field(tmp_path: Path, case: str) -> 
 
 def test_plan_reference_to_unknown_layer(tmp_path: Path) -> None:
     catalogue = good_catalogue()
-    catalogue["plan"]["boundary_layer"] = "outline"
-    with pytest.raises(CatalogueError, match="plan.boundary_layer names 'outline'"):
+    catalogue["plan"]["roles"]["boundary"] = "outline"
+    with pytest.raises(CatalogueError, match="plan 'tiny', role 'boundary': layer 'outline' is not in the catalogue"):
         parse_catalogue(catalogue, tmp_path / "catalogue.yaml")
+
+
+@pytest.mark.parametrize(("roles", "message"), [
+    ({"projects": "spots"}, "plan 'tiny': required role 'boundary' is not given in plan.roles"),
+    ({"boundary": "spots"}, "plan 'tiny', role 'boundary': layer 'spots' holds Point, the role needs polygon"),
+    ({"boundary": ["area"]}, "plan 'tiny', role 'boundary': takes one layer, not a list"),
+    ({"boundary": "area", "facilities": "spots", "tram": "spots"}, "unknown role 'tram'; roles: boundary"),
+    ({"boundary": "area", "transit_stations": "spots"},
+     "plan 'tiny', role 'transit_stations': layer 'spots' lacks field\\(s\\) mode"),
+    ({"boundary": "area", "streets": "area"}, "role 'streets': layer 'area' holds Polygon, the role needs line"),
+])
+def test_roles_are_validated_naming_plan_role_and_layer(tmp_path: Path, roles, message) -> None:
+    catalogue = good_catalogue()
+    catalogue["plan"]["roles"] = roles
+    with pytest.raises(CatalogueError, match=message):
+        parse_catalogue(catalogue, tmp_path / "catalogue.yaml")
+
+
+def test_a_plan_without_optional_roles_loads(tmp_path: Path) -> None:
+    catalogue = good_catalogue()
+    catalogue["plan"]["roles"] = {"boundary": "area"}
+    plan = Plan(write_plan(tmp_path, catalogue, good_data()))
+    assert plan.role_layer("coast") is None and plan.role_layers("plan_elements") == ()
+    assert plan.graph is None and plan.roles == {"boundary": ("area",)}
 
 
 def test_map_area_must_be_ordered(tmp_path: Path) -> None:
@@ -245,7 +269,7 @@ def test_unreadable_data_file_names_layer_and_file(tmp_path: Path) -> None:
     plan_dir = write_plan(tmp_path, good_catalogue(), good_data())
     (plan_dir / "data" / "spots.geojson").write_text("{ not json", encoding="utf-8")
     with pytest.raises(CatalogueError) as caught:
-        PlanStore(plan_dir)
+        Plan(plan_dir)
     assert "layer 'spots', field 'file'" in str(caught.value)
     assert "spots.geojson" in str(caught.value)
 
@@ -321,16 +345,45 @@ def test_serve_good_plan_starts_uvicorn(
 # ---------------------------------------------------------------------------------------------- rulesets
 def test_plan_rulesets_pick_which_rulesets_the_plan_offers(tmp_path: Path) -> None:
     catalogue = good_catalogue()
-    catalogue["plan"]["rulesets"] = ["service-circles"]
-    store = PlanStore(write_plan(tmp_path, catalogue, good_data()))
-    assert list(store.rulesets) == ["service-circles"]
+    catalogue["plan"]["rulesets"] = {"night-economy-complex": {"status": "reference", "audits": "complex"}}
+    store = Plan(write_plan(tmp_path, catalogue, good_data()))
+    assert any("reads role 'bus_stops', which no layer plays here: it will need data" in w for w in store.warnings)
+    assert list(store.rulesets) == ["night-economy-complex"]
+    assert store.audits == {"complex": "night-economy-complex"}
+    assert store.adoption("night-economy-complex").status == "reference"
+    assert any("criterion 'location' reads role 'commercial_areas'" in w for w in store.warnings)
+
+
+def test_a_plan_own_ruleset_comes_from_its_folder(tmp_path: Path) -> None:
+    catalogue = good_catalogue()
+    catalogue["plan"]["rulesets"] = {"service-circles": {"status": "own"}}
+    plan_dir = write_plan(tmp_path, catalogue, good_data())
+    (plan_dir / "rulesets").mkdir()
+    source = Path(__file__).resolve().parents[2] / "layers" / "plans" / "xigang" / "rulesets" / "service-circles.yaml"
+    (plan_dir / "rulesets" / "service-circles.yaml").write_bytes(source.read_bytes())
+    store = Plan(plan_dir)
+    assert any("reads role 'facilities'" in w for w in store.warnings)
+    assert list(store.rulesets) == ["service-circles"] and store.default_ruleset == "service-circles"
+    assert len(store.data_hash) == 64
+    first = store.data_hash
+    (plan_dir / "data" / "spots.geojson").write_text(
+        (plan_dir / "data" / "spots.geojson").read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert Plan(plan_dir).data_hash != first  # any data change changes the hash
+
+
+def test_two_default_rulesets_are_refused(tmp_path: Path) -> None:
+    catalogue = good_catalogue()
+    catalogue["plan"]["rulesets"] = {"night-economy-street": {"status": "reference", "default": True},
+                                     "night-economy-complex": {"status": "reference", "default": True}}
+    with pytest.raises(CatalogueError, match="only one ruleset can be the default"):
+        parse_catalogue(catalogue, tmp_path / "catalogue.yaml")
 
 
 def test_a_misspelt_plan_ruleset_stops_start_up(tmp_path: Path) -> None:
     catalogue = good_catalogue()
-    catalogue["plan"]["rulesets"] = ["night-economy-stret"]
+    catalogue["plan"]["rulesets"] = {"night-economy-stret": {"status": "reference"}}
     with pytest.raises(CatalogueError, match=r"catalogue\.yaml: field 'plan\.rulesets'.*night-economy-stret"):
-        PlanStore(write_plan(tmp_path, catalogue, good_data()))
+        Plan(write_plan(tmp_path, catalogue, good_data()))
 
 
 def test_a_bad_ruleset_file_of_the_plan_stops_start_up(tmp_path: Path) -> None:
@@ -338,4 +391,4 @@ def test_a_bad_ruleset_file_of_the_plan_stops_start_up(tmp_path: Path) -> None:
     (plan_dir / "rulesets").mkdir()
     (plan_dir / "rulesets" / "broken.yaml").write_text("id: broken\ncriteria: 42\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"broken\.yaml"):
-        PlanStore(plan_dir)
+        Plan(plan_dir)

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from geo.rules import COMMON_PARAMETERS
 from layers.errors import CatalogueError
-from layers.rulesets import COMMON_PARAMETERS, load_rulesets
-from layers.store import RULESETS_DIR
+from layers.plan import PLANS_DIR
+from layers.rulesets import SHARED_RULESETS_DIR, load_rulesets
 
-SHIPPED = sorted(RULESETS_DIR.glob("*.yaml"))
+#: the shared rulesets and every plan's own
+SHIPPED = sorted(SHARED_RULESETS_DIR.glob("*.yaml")) + sorted(PLANS_DIR.glob("*/rulesets/*.yaml"))
 #: the 14 items of article 6 of the Lhasa standard, as criterion ids (规划选址 and 智慧功能 and 营业时间 split)
 ARTICLE_6 = {
     "第六条第1项": ["operator"],
@@ -37,7 +39,26 @@ def rulesets():
 
 
 def test_shipped_rulesets(rulesets):
-    assert set(rulesets) == {"night-economy-street", "night-economy-complex", "service-circles"}
+    assert {"night-economy-street", "night-economy-complex", "service-circles"} <= set(rulesets)
+
+
+def test_shared_rulesets_name_roles_not_layers():
+    """A shared ruleset reads the plan through roles; none names a plan's layer."""
+    for path in sorted(SHARED_RULESETS_DIR.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for criterion in raw["criteria"]:
+            assert "layers" not in criterion, path.name
+            for target in criterion.get("targets", []):
+                assert "layer" not in target and target["role"], (path.name, target)
+
+
+def test_a_ruleset_naming_an_unknown_role_is_refused(tmp_path):
+    ruleset = {**_minimal(), "criteria": [{
+        "id": "near", "title_zh": "近", "title_en": "Near", "source": {"document": "《示例》"}, "text": "原文",
+        "kind": "accessibility", "operator": "within",
+        "targets": [{"key": "x", "title_zh": "站", "title_en": "stop", "role": "tram_stops", "max_m": 300}]}]}
+    with pytest.raises(CatalogueError, match="unknown role 'tram_stops'; roles: boundary"):
+        load_rulesets([_write(tmp_path, "mini", ruleset)])
 
 
 @pytest.mark.parametrize("ruleset_id", ["night-economy-street", "night-economy-complex"])
@@ -87,7 +108,7 @@ def test_service_circles(rulesets):
               for c in circles.criteria}
     assert limits == {"culture": [500], "medical": [700], "elderly": [500], "life_circle_15min": [1000] * 4}
     assert "GB 50180-2018" in circles.criterion("life_circle_15min").source.document
-    assert circles.parameters["facilities_layer"].default == "facilities"
+    assert circles.parameters["facilities_layer"].default == ""  # empty: the plan's facilities role
 
 
 def _write(tmp_path: Path, name: str, data) -> Path:
@@ -114,7 +135,7 @@ def test_a_minimal_ruleset_loads(tmp_path):
 @pytest.mark.parametrize("change, message", [
     ({"measure": "height_m"}, r"criterion 'length'.*measure must be one of"),
     ({"kind": "attribute", "measure": None, "attribute": "merchants"}, r"criterion 'length'.*'merchants' is not declared"),
-    ({"operator": "within"}, r"criterion 'length'.*does not compare"),
+    ({"operator": "within"}, r"criterion 'length'.*uses operator '>=' or .*, not 'within'"),
     ({"threshold": None}, r"criterion 'length'.*threshold"),
     ({"on_missing": "skip"}, r"criterion 'length', field 'on_missing'"),
     ({"id": "Length!"}, r"criterion 'Length!', field 'id'"),
@@ -177,8 +198,8 @@ def test_parameter_defaults_are_checked_on_load(tmp_path, spec, message):
 
 
 def test_a_parameter_with_only_a_minimum_refuses_a_smaller_value_with_a_message(tmp_path):
-    from geo.criteria import resolve_parameters
     from geo.errors import CriteriaError
+    from geo.rules.values import resolve_parameters
 
     ruleset = {**_minimal(), "parameters": {"distance": _parameter(maximum=None)}}
     loaded = load_rulesets([_write(tmp_path, "mini", ruleset)])["mini"]

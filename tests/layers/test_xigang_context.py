@@ -15,7 +15,7 @@ import shapely
 import yaml
 
 from geo.crs import bd09_to_wgs84
-from layers.store import PlanStore
+from layers.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -315,7 +315,7 @@ def test_a_different_osm_extract_loads_through_the_provider_with_no_code_change(
     provenance = {"source": "hand-written OSM fixture", "licence": "CC0", "method": "typed", "accuracy_m": 3}
     catalogue = {
         "plan": {"id": "tiny", "title": {"zh": "小", "en": "Tiny"}, "district": {"zh": "测试", "en": "Test"},
-                 "data_date": "2026-01", "boundary_layer": "area", "streets_layer": "streets",
+                 "data_date": "2026-01", "roles": {"boundary": "area", "streets": "streets"},
                  "map_area": [10.4, 50.4, 10.6, 50.6], "attribution": "test"},
         "layers": [
             {"id": "area", "title": {"zh": "边界", "en": "Area"}, "group": "基础", "geometry_type": "Polygon",
@@ -328,7 +328,7 @@ def test_a_different_osm_extract_loads_through_the_provider_with_no_code_change(
     }
     (plan / "catalogue.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
 
-    store = PlanStore(plan)
+    store = Plan(plan)
     graph = store.graph
     assert nx.number_weakly_connected_components(graph) == 1
     assert 901 not in graph.nodes  # the disconnected way is dropped (retain_all=False)

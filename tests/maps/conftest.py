@@ -6,8 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.service import PlanService
 from api.settings import Settings
-from layers.store import PlanStore
+from layers.plan import Plan
 from tests.maps.fixture_plan import PLAN_ID, write_fixture_plan
 
 
@@ -17,8 +18,8 @@ def tiny_plans(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tiny_store(tiny_plans) -> PlanStore:
-    return PlanStore(tiny_plans / PLAN_ID)
+def tiny_store(tiny_plans) -> PlanService:
+    return PlanService(Plan(tiny_plans / PLAN_ID))
 
 
 @pytest.fixture(scope="session")

@@ -93,8 +93,11 @@ def write_fixture_plan(root: Path) -> Path:
         "plan": {
             "id": PLAN_ID, "title": {"zh": "测试规划一张图", "en": "Test plan map"},
             "district": {"zh": "测试区", "en": "Test district"}, "data_date": "2026-01",
-            "boundary_layer": "district-boundary", "streets_layer": None,
-            "map_area": [121.55, 38.85, 121.68, 38.95], "attribution": "test data", "rulesets": [],
+            "roles": {"boundary": "district-boundary", "coast": "coastline", "transit_stations": "transit-stations",
+                      "projects": "key-projects", "plan_elements": ["night-economy"]},
+            "map_area": [121.55, 38.85, 121.68, 38.95], "attribution": "test data",
+            "rulesets": {"night-economy-street": {"status": "reference", "audits": "street", "default": True},
+                         "night-economy-complex": {"status": "reference", "audits": "complex"}},
         },
         "layers": [
             _layer("district-boundary", "区界", "Boundary", "基础", "Polygon", {},

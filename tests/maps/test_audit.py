@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from api.routers.checks import audit
 from maps.audit import audit_csv, audit_rows, build_audit_page
 from tests.maps.fixture_plan import XSS_IMG_ZONE_ID, XSS_IMG_ZONE_NAME, XSS_ZONE_NAME
 
@@ -66,7 +65,7 @@ def real_page(client):
 
 
 def test_page_lists_every_zone_of_the_plan_with_its_overall(real_page, store):
-    zones = audit(store)["zones"]
+    zones = store.audit()["zones"]
     table = parse(real_page.text)
     assert real_page.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in real_page.headers["content-security-policy"]
@@ -81,21 +80,21 @@ def test_page_lists_every_zone_of_the_plan_with_its_overall(real_page, store):
         # the zone name links to its zone map
         assert f"/maps/zones/{row['zone']}" in table.links
     # the summary counts are the audit's
-    summary = audit(store)["summary"]
+    summary = store.audit()["summary"]
     assert f"不通过 {summary['fail']}" in real_page.text and f"不评判 {summary['not_judged']}" in real_page.text
 
 
 def test_grouped_by_layer_in_catalogue_order(real_page, store):
     zone_layers = [s.id for s in store.specs if s.zone_kind]
     shown = [chunk.split('"', 1)[0] for chunk in real_page.text.split('class="pm-audit-layer" data-layer="')[1:]]
-    assert shown == [layer for layer in zone_layers if any(z["layer"] == layer for z in audit(store)["zones"])]
+    assert shown == [layer for layer in zone_layers if any(z["layer"] == layer for z in store.audit()["zones"])]
     for layer in shown:
         assert store.spec(layer).title.zh in real_page.text
 
 
 def test_walking_distances_coloured_against_their_thresholds(real_page, store):
     table = parse(real_page.text)
-    by_id = {z["id"]: z for z in audit(store)["zones"]}
+    by_id = {z["id"]: z for z in store.audit()["zones"]}
     judged = 0
     for row in table.rows:
         transit = by_id[row["zone"]].get("transit")
@@ -114,7 +113,7 @@ def test_walking_distances_coloured_against_their_thresholds(real_page, store):
 
 
 def test_failed_and_needs_data_by_their_chinese_titles(real_page, store):
-    zones = audit(store)["zones"]
+    zones = store.audit()["zones"]
     failing = [z for z in zones if z["failed"]]
     assert failing, "the real plan has failing zones (e.g. a street narrower than 5 m)"
     table = {r["zone"]: r for r in parse(real_page.text).rows}
@@ -132,7 +131,7 @@ def test_failed_and_needs_data_by_their_chinese_titles(real_page, store):
 
 def test_accuracy_and_schematic_badge_per_zone(real_page, store):
     table = {r["zone"]: r for r in parse(real_page.text).rows}
-    for zone in audit(store)["zones"]:
+    for zone in store.audit()["zones"]:
         accuracy = zone["provenance"]["accuracy_m"]
         assert f"±{accuracy:,.0f}" in table[zone["id"]]["cells"][-1]["text"]
         badge = "示意" in table[zone["id"]]["cells"][0]["text"]
@@ -144,7 +143,7 @@ def test_header_thresholds_come_from_the_ruleset_parameters(store):
     params = dict(ruleset.parameters)
     params["bus_stop_walk_m"] = params["bus_stop_walk_m"].model_copy(update={"default": 450})
     changed = {**store.rulesets, ruleset.id: ruleset.model_copy(update={"parameters": params})}
-    zones = {"zones": [z for z in audit(store)["zones"] if z["ruleset"] == ruleset.id]}
+    zones = {"zones": [z for z in store.audit()["zones"] if z["ruleset"] == ruleset.id]}
     html = build_audit_page(zones, specs=store.specs, rulesets=changed, plan=store.plan)
     assert "公交站 步行 ≤ 450 m" in html and "bus_stop_walk_m" in html
     default = build_audit_page(zones, specs=store.specs, rulesets=store.rulesets, plan=store.plan)
@@ -162,7 +161,7 @@ def test_csv_round_trips_with_the_same_rows(client, real_page, store):
     rows = read_csv(response.content)
     page_rows = parse(real_page.text).rows
     assert [r["区域编号"] for r in rows] == [r["zone"] for r in page_rows]
-    by_id = {z["id"]: z for z in audit(store)["zones"]}
+    by_id = {z["id"]: z for z in store.audit()["zones"]}
     for row in rows:
         zone = by_id[row["区域编号"]]
         assert row["区域"] == zone["name"]
@@ -186,7 +185,7 @@ def test_english(client, store):
     html = response.text
     assert '<html lang="en">' in html and "Plan audit" in html and "Thresholds (from the rulesets)" in html
     table = parse(html)
-    zones = {z["id"]: z for z in audit(store)["zones"]}
+    zones = {z["id"]: z for z in store.audit()["zones"]}
     for row in table.rows:
         cell = next(c for c in row["cells"] if "pm-overall-cell" in c["class"])
         assert cell["text"].strip() == OVERALL_EN[zones[row["zone"]]["overall"]]
@@ -212,14 +211,14 @@ def test_bad_input_is_a_clear_4xx(client, path, status, words):
 def test_layers_filter_and_standalone_download(client, store):
     html = client.get("/maps/audit?layers=layout-street-areas").text
     ids = {r["zone"] for r in parse(html).rows}
-    assert ids == {z["id"] for z in audit(store)["zones"] if z["layer"] == "layout-street-areas"}
+    assert ids == {z["id"] for z in store.audit()["zones"] if z["layer"] == "layout-street-areas"}
     assert "/maps/audit.csv?layers=layout-street-areas" in html
     rows = read_csv(client.get("/maps/audit.csv?layers=layout-street-areas").content)
     assert {r["区域编号"] for r in rows} == ids
     download = client.get("/maps/audit?download=1")
     assert download.headers["content-disposition"].startswith("attachment;")
     assert "/static/" not in download.text and "<style>" in download.text
-    assert len(parse(download.text).rows) == len(audit(store)["zones"])
+    assert len(parse(download.text).rows) == len(store.audit()["zones"])
 
 
 def test_linked_from_the_index_and_the_page_header(client):
@@ -246,7 +245,7 @@ def test_hostile_zone_names_are_escaped(tiny_client, tiny_store):
     names = {r["zone"]: r["cells"][0]["text"] for r in table.rows}
     assert XSS_IMG_ZONE_NAME in names[XSS_IMG_ZONE_ID]  # shown as text, exactly
     assert XSS_ZONE_NAME in names["zone-xss"]
-    assert {r["zone"] for r in table.rows} == {z["id"] for z in audit(tiny_store)["zones"]}
+    assert {r["zone"] for r in table.rows} == {z["id"] for z in tiny_store.audit()["zones"]}
     # the CSV keeps the name as it is (it is data, not HTML)
     rows = read_csv(tiny_client.get("/maps/audit.csv").content)
     assert {r["区域编号"]: r["区域"] for r in rows}[XSS_IMG_ZONE_ID] == XSS_IMG_ZONE_NAME
@@ -260,7 +259,7 @@ def test_missing_bus_stops_show_as_no_data_and_warnings_are_listed(tiny_client, 
     assert "pm-walk-needs-data" in bus["class"] and "无数据" in bus["text"]
     assert "pm-walk-pass" in station["class"]
     assert "直线×1.3" in station["text"]  # no street network: the fallback is named
-    assert "bus-stops" in row["cells"][0]["text"]
+    assert "no layer playing the role 'bus_stops'" in row["cells"][0]["text"]
 
 
 # ---------------------------------------------------------------------------------------------- the pure builder

@@ -1,11 +1,12 @@
-"""The plan store: a plan's catalogue and all its layers, loaded and validated once at start-up.
+"""A loaded plan: its catalogue, all its layers and its rulesets, read and validated once at start-up.
 
-Everything downstream (geo analysis, maps, API) receives data from here and never opens files itself.
+Read-only. Everything downstream (geo analysis, maps, API) receives data from here and never opens files
+itself. Data that users write (saved sites) lives elsewhere, in a writable store.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.rules import Ruleset
 from layers.catalogue import Catalogue, LayerSpec, load_catalogue
 from layers.errors import (
     CatalogueError,
@@ -23,9 +25,9 @@ from layers.errors import (
     ProviderError,
 )
 from layers.providers import PROVENANCE_FIELDS, LayerData, get_provider, provider_names
+from layers.rulesets import SHARED_RULESETS_DIR, load_rulesets
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"
-RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 
 _GEOMETRY_FAMILIES = {
     "Point": {"Point"},
@@ -37,18 +39,29 @@ _GEOMETRY_FAMILIES = {
 }
 
 
-class PlanStore:
-    """A loaded plan: catalogue, layers as GeoDataFrames (EPSG:4326), the walk graph, the rulesets."""
+class Plan:
+    """A loaded plan: catalogue, layers as GeoDataFrames (EPSG:4326), the walk graph, the rulesets.
 
-    def __init__(self, plan_dir: Path | str) -> None:
+    Parameters
+    ----------
+    plan_dir
+        The plan's folder: ``catalogue.yaml``, ``data/`` and optionally ``rulesets/``.
+    shared_rulesets_dir
+        Rulesets any plan may adopt (default ``layers/rulesets/``).
+    """
+
+    def __init__(self, plan_dir: Path | str, shared_rulesets_dir: Path | str = SHARED_RULESETS_DIR) -> None:
         self.plan_dir = Path(plan_dir)
         self.catalogue_path = self.plan_dir / "catalogue.yaml"
         self.catalogue: Catalogue = load_catalogue(self.catalogue_path)
         self._data: dict[str, LayerData] = {}
         for spec in self.catalogue.layers:
             self._data[spec.id] = self._load(spec)
-        #: rulesets offered to this plan, validated with the catalogue so that a bad one stops start-up
-        self.rulesets: dict[str, Any] = self._load_rulesets()
+        #: what the plan lacks or cannot use (missing optional roles a ruleset names ...), said at start-up
+        self.warnings: list[str] = []
+        self._ruleset_paths: list[Path] = []
+        #: rulesets this plan adopts, validated with the catalogue so that a bad one stops start-up
+        self.rulesets: dict[str, Ruleset] = self._load_rulesets(Path(shared_rulesets_dir))
 
     # ------------------------------------------------------------------ loading and validation
     def _load(self, spec: LayerSpec) -> LayerData:
@@ -153,7 +166,7 @@ class PlanStore:
     @cached_property
     def boundary(self) -> shapely.Geometry:
         """The district boundary as one (multi)polygon in EPSG:4326."""
-        return shapely.union_all(self.layer(self.plan.boundary_layer).geometry.values)
+        return shapely.union_all(self.layer(self.role_layer("boundary")).geometry.values)
 
     @cached_property
     def metric_crs(self):
@@ -163,38 +176,85 @@ class PlanStore:
         centre = shapely.centroid(self.boundary)
         return utm_crs_for(centre.x, centre.y)
 
+    # ------------------------------------------------------------------ roles
+    @property
+    def roles(self) -> dict[str, tuple[str, ...]]:
+        """Role → ids of the layers playing it (only roles the plan gives)."""
+        return {name: self.catalogue.role_layers(name) for name in self.catalogue.plan.roles}
+
+    def role_layer(self, role: str) -> str | None:
+        """The layer id playing a single-layer role, or None when the plan lacks the role."""
+        return self.catalogue.role_layer(role)
+
+    def role_layers(self, role: str) -> tuple[str, ...]:
+        return self.catalogue.role_layers(role)
+
     @property
     def graph(self) -> Any | None:
-        """The routable walk graph (osmnx MultiDiGraph, EPSG:4326) from the plan's streets layer."""
-        if self.plan.streets_layer is None:
-            return None
-        return self._data[self.plan.streets_layer].graph
+        """The routable walk graph (osmnx MultiDiGraph, EPSG:4326) of the layer playing the streets role."""
+        streets = self.role_layer("streets")
+        return None if streets is None else self._data[streets].graph
 
-    @cached_property
-    def network(self):
-        """The walk network prepared for fast shortest paths (built once, on first use)."""
-        from geo.network import WalkNetwork
+    @property
+    def zone_layers(self) -> list[LayerSpec]:
+        """Layers whose features are checkable zones (a ``zone_kind``), in catalogue order."""
+        return [spec for spec in self.catalogue.layers if spec.zone_kind]
 
-        if self.graph is None:
-            return None
-        return WalkNetwork.from_graph(self.graph, self.metric_crs)
+    # ------------------------------------------------------------------ rulesets
+    def adoption(self, ruleset_id: str):
+        """How this plan adopts a ruleset (status own / adopted / reference, audits, default, note)."""
+        return self.catalogue.plan.rulesets.get(ruleset_id)
 
-    def _load_rulesets(self) -> dict[str, Any]:
-        """The shared rulesets plus the plan's own ``rulesets/``; ``plan.rulesets``, when given, picks which."""
-        from layers.rulesets import load_rulesets
+    @property
+    def audits(self) -> dict[str, str]:
+        """Zone kind → ruleset id the plan audit applies."""
+        return {a.audits: rid for rid, a in self.catalogue.plan.rulesets.items() if a.audits and rid in self.rulesets}
 
-        paths = sorted(RULESETS_DIR.glob("*.yaml")) + sorted((self.plan_dir / "rulesets").glob("*.yaml"))
-        loaded = load_rulesets(paths)
-        wanted = self.catalogue.plan.rulesets
-        if not wanted:
-            return loaded
-        unknown = [rid for rid in wanted if rid not in loaded]
+    @property
+    def default_ruleset(self) -> str | None:
+        marked = [rid for rid, a in self.catalogue.plan.rulesets.items() if a.default and rid in self.rulesets]
+        return marked[0] if marked else next(iter(self.rulesets), None)
+
+    def _load_rulesets(self, shared_dir: Path) -> dict[str, Ruleset]:
+        """The rulesets ``plan.rulesets`` adopts, from the shared folder and the plan's own ``rulesets/``."""
+        own = sorted((self.plan_dir / "rulesets").glob("*.yaml"))
+        shared = sorted(shared_dir.glob("*.yaml")) if shared_dir.is_dir() else []
+        paths = {p.stem: p for p in shared} | {p.stem: p for p in own}
+        wanted = list(self.catalogue.plan.rulesets)
+        unknown = [rid for rid in wanted if rid not in paths]
         if unknown:
             raise CatalogueError(
                 f"{self.catalogue_path}: field 'plan.rulesets': unknown ruleset(s) {', '.join(unknown)}; "
-                f"rulesets found: {', '.join(sorted(loaded))}"
+                f"rulesets found: {', '.join(sorted(paths))}"
             )
-        return {rid: loaded[rid] for rid in wanted}
+        load_rulesets(own)  # a broken file in the plan's own folder stops start-up, adopted or not
+        self._ruleset_paths = [paths[rid] for rid in wanted]
+        loaded = load_rulesets(self._ruleset_paths)
+        for ruleset in loaded.values():
+            self._check_roles(ruleset)
+        return loaded
+
+    def _check_roles(self, ruleset: Ruleset) -> None:
+        """A ruleset naming a role the plan lacks still loads: its criteria then need data (said here)."""
+        plan = self.plan_id
+        for criterion in ruleset.criteria:
+            for role in [t.role for t in criterion.targets] + list(criterion.roles):
+                if not self.role_layers(role):
+                    self.warnings.append(
+                        f"plan {plan!r}: ruleset {ruleset.id!r}, criterion {criterion.id!r} reads role {role!r}, "
+                        "which no layer plays here: it will need data")
+
+    # ------------------------------------------------------------------ identity
+    @cached_property
+    def data_hash(self) -> str:
+        """SHA-256 of the catalogue, every data file and every adopted ruleset file: what a result rests on."""
+        digest = hashlib.sha256()
+        files = [self.catalogue_path, *(self.plan_dir / "data" / s.file for s in self.catalogue.layers),
+                 *self._ruleset_paths]
+        for path in files:
+            digest.update(str(path.relative_to(path.parent.parent)).encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     def bbox(self) -> tuple[float, float, float, float]:
         """Extent of all layers, EPSG:4326."""
@@ -202,9 +262,6 @@ class PlanStore:
         return (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
                 float(bounds[:, 2].max()), float(bounds[:, 3].max()))
 
-
-_STORES: dict[tuple[str, str], PlanStore] = {}
-_STORES_LOCK = threading.Lock()
 
 
 def available_plans(plans_dir: Path | str = PLANS_DIR) -> list[str]:
@@ -214,14 +271,10 @@ def available_plans(plans_dir: Path | str = PLANS_DIR) -> list[str]:
     return sorted(p.name for p in Path(plans_dir).iterdir() if (p / "catalogue.yaml").is_file())
 
 
-def open_store(plan_id: str, plans_dir: Path | str = PLANS_DIR) -> PlanStore:
-    """The store of a plan, loaded once per process."""
-    key = (str(Path(plans_dir).resolve()), plan_id)
-    with _STORES_LOCK:
-        if key not in _STORES:
-            plan_dir = Path(plans_dir) / plan_id
-            if not (plan_dir / "catalogue.yaml").is_file():
-                known = ", ".join(available_plans(plans_dir)) or "none"
-                raise PlanNotFoundError(f"no plan {plan_id!r} in {plans_dir}; plans: {known}")
-            _STORES[key] = PlanStore(plan_dir)
-        return _STORES[key]
+def load_plan(plan_id: str, plans_dir: Path | str = PLANS_DIR) -> Plan:
+    """Load and validate a plan from its folder (each call reads the files again: keep the result)."""
+    plan_dir = Path(plans_dir) / plan_id
+    if not (plan_dir / "catalogue.yaml").is_file():
+        known = ", ".join(available_plans(plans_dir)) or "none"
+        raise PlanNotFoundError(f"no plan {plan_id!r} in {plans_dir}; plans: {known}")
+    return Plan(plan_dir)

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from geo.criteria import (
-    coerce_attributes,
-    evaluate,
-    night_minutes,
-    overall,
-    parse_time,
-    resolve_parameters,
-    summary,
-)
-from geo.errors import CriteriaError
-from layers.rulesets import load_rulesets
-from layers.store import RULESETS_DIR
+from geo.errors import CriteriaError, RulesetError
+from geo.rules import parse_ruleset
+from geo.rules.kinds import KINDS, evaluate, overall, register, summary
+from geo.rules.values import coerce_attributes, night_minutes, parse_time, resolve_parameters
+from layers.rulesets import SHARED_RULESETS_DIR, load_rulesets
+from tests.geo.tiny_plan import SERVICE_CIRCLES_FILE
 
-RULESETS = load_rulesets(sorted(RULESETS_DIR.glob("*.yaml")))
+RULESETS = load_rulesets([*sorted(SHARED_RULESETS_DIR.glob("*.yaml")), SERVICE_CIRCLES_FILE])
 STREET = RULESETS["night-economy-street"]
 COMPLEX = RULESETS["night-economy-complex"]
 CIRCLES = RULESETS["service-circles"]
@@ -26,7 +20,7 @@ NO_MEASURES = {"length_m": None, "width_mean_m": None, "width_min_m": None, "wid
 
 
 def judge(ruleset, criterion_id, *, measurements=None, attributes=None, access=None, location=None,
-          parameters=None):
+          parameters=None, roles=None):
     results = evaluate(
         ruleset,
         measurements={**NO_MEASURES, **(measurements or {})},
@@ -34,6 +28,7 @@ def judge(ruleset, criterion_id, *, measurements=None, attributes=None, access=N
         parameters=resolve_parameters(ruleset, parameters or {}),
         accessibility=access or {},
         location=location or {},
+        roles=roles or {},
     )
     return next(r for r in results if r["id"] == criterion_id)
 
@@ -136,7 +131,9 @@ def test_transit_thresholds_follow_the_parameters():
 def test_a_failing_target_outweighs_a_missing_one():
     assert judge(STREET, "transit", access=near(None, 900.0))["status"] == "fail"
     missing = judge(STREET, "transit", access=near(None, 100.0))
-    assert missing["missing_layer"] == "bus-stops"
+    assert missing["missing_layer"] == "bus_stops"  # the plan gives no layer for the role: the role is named
+    named = judge(STREET, "transit", access=near(None, 100.0), roles={"bus_stops": ("stops",)})
+    assert named["missing_layer"] == "stops"
 
 
 def test_unreachable_target_fails():
@@ -252,3 +249,38 @@ def test_walking_distance_is_judged_with_the_same_rule(distance, expected):
     access = {"transit": {"bus_stop": {"distance_m": distance, "method": "network"},
                           "station": {"distance_m": 100.0, "method": "network"}}}
     assert judge(STREET, "transit", access=access)["status"] == expected
+
+
+# ---------------------------------------------------------------------------------------------- the kind registry
+def test_every_shipped_kind_is_registered_with_its_needs():
+    assert set(KINDS) == {"measurement", "attribute", "count_distinct", "time", "accessibility", "location", "manual"}
+    assert KINDS["accessibility"].needs == ("targets",) and KINDS["location"].operators == ("intersects",)
+    assert {k for k, kind in KINDS.items() if kind.spatial} == {"measurement", "accessibility", "location"}
+
+
+def _minimal(kind: str, **fields) -> dict:
+    return {"id": "demo", "title": {"zh": "示例", "en": "Demo"}, "description": "d",
+            "source": {"document": "《示例》"}, "geometry": ["point"],
+            "criteria": [{"id": "c", "title_zh": "甲", "title_en": "A", "source": {"document": "《示例》"},
+                          "text": "原文", "kind": kind, **fields}]}
+
+
+def test_an_unknown_kind_is_refused_naming_the_known_ones():
+    with pytest.raises(RulesetError, match="unknown criterion kind 'colour'; kinds: manual, measurement"):
+        parse_ruleset(_minimal("colour", operator="review"), "demo.yaml")
+
+
+def test_a_new_kind_is_one_function_and_one_registration():
+    @register("always_manual_demo", operators=("review",))
+    def _demo(result, criterion, inputs):
+        result["status"] = "manual"
+        result["value"] = len(inputs.attributes)
+
+    try:
+        ruleset = parse_ruleset(_minimal("always_manual_demo", operator="review"), "demo.yaml")
+        [result] = evaluate(ruleset, measurements={}, attributes={"a": 1, "b": 2}, parameters={})
+        assert result["status"] == "manual" and result["value"] == 2
+        with pytest.raises(RulesetError, match="uses operator 'review', not '>='"):
+            parse_ruleset(_minimal("always_manual_demo", operator=">="), "demo.yaml")
+    finally:
+        KINDS.pop("always_manual_demo")
