@@ -307,12 +307,16 @@ def carriers() -> list[tuple[dict[str, Any], Point]]:
          pt(112.5575, Z + 0.0002), 400.0, True, "not located: only the name (homestays on 钟楼街): a point on the street",
          "not found"),
     ]
+    #: seed 002's numeric targets for single carriers (钟楼步行街引进20个品牌、完成5家品牌首店引进; 上马街打造10个“上马”品牌)
+    targets = {"zhonglou-pedestrian-street": (20, 5), "shangma-leisure-quarter": (10, None)}
     out = []
     for (cid, name, name_en, ctype, stage, in_seed, basis, seed_text, point, acc, placeholder, where, facts) in rows:
+        brands, first_stores = targets.get(cid, (None, None))
         out.append(({
             "id": cid, "name": name, "name_en": name_en, "carrier_type": ctype, "stage": stage,
             "stage_in_seed": in_seed, "stage_basis": basis if in_seed else f"our inference: {basis}",
             "seed_text": seed_text, "location_basis": where, "placeholder": placeholder, "facts": facts,
+            "target_brands": brands, "target_first_stores": first_stores,
             "source": f"{SEED_REF}; {FACTS_REF}", "accuracy_m": acc,
             "method": ("placeholder point: " if placeholder else "position estimated: ") + where + "; " + NOT_SURVEYED,
         }, point))

@@ -351,6 +351,13 @@ def test_every_seed_carrier_is_present_with_the_seed_stage(plan):
     assert set(frame["stage"]) == {"启动建设", "谋划招引储备", "现有载体（推断）"}
 
 
+def test_carrier_targets_from_the_seed(plan):
+    frame = plan.layer("carriers").set_index("id")
+    assert frame.loc["zhonglou-pedestrian-street", "target_brands"] == 20  # 钟楼步行街引进20个国内外知名品牌
+    assert frame.loc["zhonglou-pedestrian-street", "target_first_stores"] == 5  # 完成5家品牌首店引进
+    assert frame.loc["shangma-leisure-quarter", "target_brands"] == 10  # 上马街打造10个“上马”品牌系列的主体商业
+
+
 def test_unlocated_carriers_are_placeholders(plan):
     frame = plan.layer("carriers").set_index("name")
     for name in ("太原珈宝广场", "绿城·桃花源小镇", "华润万象天地", "地铁TOD地下空间改造", "钟楼步行街二期",
