@@ -12,9 +12,9 @@ import re
 import numpy as np
 import pytest
 import shapely
-from layers.plan import PLANS_DIR, load_plan
 
 from geo.crs import wgs84_to_gcj02
+from layers.plan import PLANS_DIR, load_plan
 from layers.rulesets import read_ruleset
 
 LAYERS = ["district-boundary", "neighbour-districts", "transit-lines", "transit-stations", "bus-stops",
