@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api import plans as plans_api
 from api.routers import accessibility, checks, exports, features, maps
 from api.service import PlanRegistry
 from api.settings import Settings, get_settings, plan_ids
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
+    app.add_middleware(plans_api.PlanPrefix)
+    app.include_router(plans_api.router)
     app.include_router(features.router)
     app.include_router(checks.router)
     app.include_router(accessibility.router)

@@ -18,8 +18,24 @@ def get_registry(request: Request) -> PlanRegistry:
 def get_service(request: Request) -> PlanService:
     """The plan a request addresses: ``/plans/{plan_id}/…`` or, at the root, the default plan."""
     registry: PlanRegistry = request.app.state.plans
-    plan_id = request.path_params.get("plan_id") or request.scope.get("planmap.plan")
+    plan_id = request.scope.get(PLAN_KEY)
     return registry.get(plan_id) if plan_id else registry.default
+
+
+#: ASGI scope keys set by :class:`api.plans.PlanPrefix` for ``/plans/{id}/…`` requests
+PLAN_KEY, PREFIX_KEY = "planmap.plan", "planmap.prefix"
+
+
+def url_root(request: Request, settings: Settings) -> str:
+    """What links on a page start with: ``""`` (site-relative) or the public URL, plus ``/plans/{id}`` when
+    the request came through a plan's prefix."""
+    return settings.public_url.rstrip("/") + request.scope.get(PREFIX_KEY, "")
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    """The absolute base of links (the public URL, or the request's own), plus the plan's prefix."""
+    root = settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return root + request.scope.get(PREFIX_KEY, "")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

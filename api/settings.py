@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     #: the default plan, served at the root (``/collections`` ...) and at ``/plans/{id}/…``
     plan: str = "xigang"
-    #: plans to load, comma-separated (``PLANMAP_PLANS=xigang,yingze``); empty = the default plan only
+    #: plans to load, comma-separated (``PLANMAP_PLANS=xigang,yingze``); empty = every plan folder
     plans: str = ""
     plans_dir: Path = PLANS_DIR
     #: key for 天地图 (Tianditu) tiles; without it that basemap is not offered
@@ -39,9 +39,6 @@ def get_settings() -> Settings:
 
 
 def plan_ids(settings: Settings) -> list[str] | None:
-    """The plan ids ``PLANMAP_PLANS`` lists (``all`` = every plan folder), or just the default plan."""
-    text = settings.plans.strip()
-    if text.lower() == "all":
-        return None
-    ids = [part.strip() for part in text.split(",") if part.strip()]
-    return ids or [settings.plan]
+    """The plan ids ``PLANMAP_PLANS`` lists, or None for every plan folder (the default plan always loads)."""
+    ids = [part.strip() for part in settings.plans.split(",") if part.strip() and part.strip().lower() != "all"]
+    return ids or None

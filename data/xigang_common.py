@@ -10,8 +10,19 @@ import shapely
 from pyproj import Transformer
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT.parent / "shared" / "data" / "raw"
-FACTS = ROOT.parent / "shared" / "data" / "facts" / "xigang_places.md"
+
+
+def _find_shared() -> Path:
+    """``../shared`` beside the checkout (a git worktree may sit deeper: the nearest ``shared/data`` up)."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared"
+    return ROOT.parent / "shared"
+
+
+SHARED = _find_shared()
+RAW = SHARED / "data" / "raw"
+FACTS = SHARED / "data" / "facts" / "xigang_places.md"
 PLAN_DATA = ROOT / "layers" / "plans" / "xigang" / "data"
 ANCHORS = ROOT / "data" / "anchors"
 

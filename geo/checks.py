@@ -127,9 +127,12 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
         names = _names(frame)[rows]
         if cid is not None:
             best = order[0]
-            found.setdefault(cid, {})[key] = {
-                "id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
-                "straight_m": float(straight[span][best]), "method": method[span][best]}
+            hit = {"id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
+                   "straight_m": float(straight[span][best]), "method": method[span][best]}
+            basis = _column(frame, "basis")[rows][best]
+            if isinstance(basis, str) and basis:
+                hit["basis"] = basis
+            found.setdefault(cid, {})[key] = hit
             continue
         modes = frame["mode"].to_numpy(dtype=object)[rows] if "mode" in frame.columns else np.full(len(rows), None)
         chosen = [i for i in order if np.isfinite(distance[span][i])][:limit]
@@ -298,7 +301,11 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
 
     accessibility, stations = _walks(ruleset, geometry, plan, resolved, with_context, warnings)
     location = _location(ruleset, site_m, plan)
-    results = crit.evaluate(ruleset, measurements={**measurements, **measured}, attributes=given_attributes,
+    # a centre line's widths are the width_m attribute, not a measurement of the drawn geometry
+    supplied = tuple(k for k in MEASURES if k.startswith("width")) if (
+        parsed.family == "line" and given_attributes.get("width_m") is not None) else ()
+    results = crit.evaluate(ruleset, measurements={**measurements, **measured, "supplied": supplied},
+                            attributes=given_attributes,
                             parameters=resolved, accessibility=accessibility, location=location,
                             roles=plan.roles)
     report = {
@@ -399,6 +406,8 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
                 continue
             if _is_placeholder(feature):
                 report = _geometry_unknown(report, used)
+            elif _is_stand_in(feature):
+                report = _on_stand_in(report, used)
             rows.append({**entry, **_audit_row(report, ruleset, transit_criterion(used)),
                          "provenance": _provenance(feature), "warnings": problems + report["warnings"]})
     judged = [r for r in rows if r.get("overall")]
@@ -416,13 +425,30 @@ def _is_placeholder(feature: Mapping[str, Any]) -> bool:
     return bool(value) and not (isinstance(value, float) and np.isnan(value))
 
 
+def _is_stand_in(feature: Mapping[str, Any]) -> bool:
+    """A zone drawn as a schematic stand-in for a place whose real outline is not in the data."""
+    basis = feature.get("geometry_basis")
+    if isinstance(basis, str) and basis:
+        return basis == "stand-in"
+    value = feature.get("schematic")
+    return value is True or value == 1
+
+
+def _on_stand_in(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
+    """Say on each spatial verdict of a schematic zone that it rests on a stand-in shape, not a survey."""
+    spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
+    criteria = [{**r, "basis": crit.STAND_IN} if r["id"] in spatial and r["basis"] == crit.MEASURED else r
+                for r in report["criteria"]]
+    return {**report, "criteria": criteria}
+
+
 def _geometry_unknown(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
     """Turn the spatial criteria of a placeholder zone into needs-data: its drawn shape says nothing real."""
     spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
     criteria = []
     for result in report["criteria"]:
         if result["id"] in spatial:
-            result = {**result, "status": crit.NEEDS_DATA, "value": None,
+            result = {**result, "status": crit.NEEDS_DATA, "value": None, "basis": crit.STAND_IN,
                       "missing_attribute": "geometry",
                       "note": "the zone's position and shape are a placeholder in the data (not located); "
                               "draw or load its surveyed outline to measure this criterion"}
@@ -449,7 +475,7 @@ def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str 
         "area_m2": m["area_m2"],
         "transit": None if transit is None else {
             "status": transit["status"], "value": transit["value"], "threshold": transit["threshold"],
-            "method": transit["method"],
+            "method": transit["method"], "basis": transit["basis"], "basis_note": transit.get("basis_note"),
         },
     }
     street_measures = ruleset is not None and any(
@@ -464,6 +490,7 @@ def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str 
         "overall": report["overall"],
         "counts": report["summary"],
         "criteria": {c["id"]: c["status"] for c in report["criteria"]},
+        "bases": {c["id"]: c["basis"] for c in report["criteria"]},
         "failed": [c["id"] for c in report["criteria"] if c["status"] == "fail"],
         "needs_data": [c["id"] for c in report["criteria"] if c["status"] == "needs-data"],
     }

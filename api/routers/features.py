@@ -17,11 +17,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from api import ogc
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep, SettingsDep, base_url
 from api.errors import BadRequestError
 from api.responses import items_export_response
 from api.service import PlanService
-from api.settings import Settings
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
 
 router = APIRouter(tags=["OGC API – Features"])
@@ -59,8 +58,6 @@ class GeoJSONResponse(JSONResponse):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _base_url(request: Request, settings: Settings) -> str:
-    return (settings.public_url or str(request.base_url)).rstrip("/")
 
 
 def _accept_prefers_html(accept: str) -> bool:
@@ -127,7 +124,7 @@ def _page_url(base: str, path: str, params: list[tuple[str, str]], fmt: str, lim
 @router.get("/", summary="Landing page 首页", response_model=None, responses=_JSON_OR_HTML)
 def landing_page(request: Request, store: ServiceDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
     fmt = _negotiate(request, f, JSON_FORMATS)
-    base = _base_url(request, settings)
+    base = base_url(request, settings)
     plan = store.plan
     links = [
         ogc.link(ogc.url(base, "/", f="json"), "self", ogc.MEDIA_JSON, "本页 This document (JSON)"),
@@ -159,7 +156,7 @@ def landing_page(request: Request, store: ServiceDep, settings: SettingsDep, f: 
 @router.get("/conformance", summary="Conformance classes 符合性声明", response_model=None, responses=_JSON_OR_HTML)
 def conformance(request: Request, settings: SettingsDep, f: FormatQuery = None) -> Response:
     fmt = _negotiate(request, f, JSON_FORMATS)
-    base = _base_url(request, settings)
+    base = base_url(request, settings)
     document = {
         "conformsTo": ogc.CONFORMANCE_CLASSES,
         "links": [
@@ -175,7 +172,7 @@ def conformance(request: Request, settings: SettingsDep, f: FormatQuery = None) 
 @router.get("/collections", summary="Collections 图层列表", response_model=None, responses=_JSON_OR_HTML)
 def collections(request: Request, store: ServiceDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
     fmt = _negotiate(request, f, JSON_FORMATS)
-    base = _base_url(request, settings)
+    base = base_url(request, settings)
     docs = [ogc.collection_document(spec, store.layer(spec.id), base, store.plan.map_area) for spec in store.specs]
     document = {
         "links": [
@@ -203,7 +200,7 @@ def collection(
 ) -> Response:
     spec = store.spec(collection_id)
     fmt = _negotiate(request, f, JSON_FORMATS)
-    base = _base_url(request, settings)
+    base = base_url(request, settings)
     document = ogc.collection_document(spec, store.layer(spec.id), base, store.plan.map_area)
     if fmt == "html":
         return _html("features_collection.html", doc=document, spec=spec, home=base,
@@ -252,7 +249,7 @@ def items(
     start = ogc.parse_int("offset", offset, default=0, minimum=0)
     page = selection.iloc[start:start + page_size]
     matched = len(selection)
-    base = _base_url(request, settings)
+    base = base_url(request, settings)
     path = f"{_collection_path(spec)}/items"
     params = request.query_params.multi_items()
     links = [
@@ -338,7 +335,7 @@ def item(
     spec = store.spec(collection_id)
     row = store.feature(spec.id, feature_id)
     fmt = _negotiate(request, f, ITEM_FORMATS)
-    base = _base_url(request, settings)
+    base = base_url(request, settings)
     path = f"{_collection_path(spec)}/items/{ogc.quote_id(feature_id)}"
     document = ogc.features_to_geojson(row)[0]
     document["links"] = [

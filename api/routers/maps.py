@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import ogc
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep, SettingsDep, base_url, url_root
 from api.errors import BadRequestError, NotFoundError
 from api.service import PlanService
 from api.settings import Settings
@@ -94,8 +94,6 @@ def static_files() -> dict[str, bytes]:
             for p in sorted(STATIC_DIR.rglob("*")) if p.is_file()}
 
 
-def _base_url(request: Request, settings) -> str:
-    return settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
 
 
 def _page(html: str, *, basemap: str, download: bool, filename: str) -> HTMLResponse:
@@ -137,8 +135,8 @@ class MapQuery:
     def options(self, page_path: str, embed_path: str) -> PageOptions:
         """Page options for the page at ``page_path`` whose iframe snippet points at ``embed_path``."""
         settings = self.settings
-        root = settings.public_url.rstrip("/")
-        base = _base_url(self.request, settings)
+        root = url_root(self.request, settings)
+        base = base_url(self.request, settings)
         kept = {k: v for k, v in (("layers", self.layers_text), ("bbox", self.bbox_text),
                                   ("lang", self.lang if self.lang != "zh" else None)) if v}
         basemap = {"basemap": self.basemap} if self.basemap != "none" else {}
@@ -229,7 +227,7 @@ def static(path: str) -> Response:
 # ---------------------------------------------------------------------------------------------- pages
 @router.get("/maps", response_class=HTMLResponse, summary="Index of the maps (Chinese, English second)")
 def maps_index(request: Request, settings: SettingsDep, store: ServiceDep) -> HTMLResponse:
-    root = settings.public_url.rstrip("/")
+    root = url_root(request, settings)
     opts = PageOptions(static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed",
                        tianditu_key=settings.tianditu_key)
     return _page(builders.build_index(store, opts), basemap="none", download=False, filename="maps")
@@ -318,7 +316,7 @@ def audit_table(query: MapQueryDep) -> HTMLResponse:
     and station, overall result, failed and needs-data criteria, geometry accuracy. ``layers`` limits it to some
     zone layers; ``download=1`` gives one self-contained HTML file."""
     layer_ids, kept = _audit_query(query)
-    store, root = query.store, query.settings.public_url.rstrip("/")
+    store, root = query.store, url_root(query.request, query.settings)
     result, reason = _plan_audit(store)
     other = {k: v for k, v in (("layers", ",".join(layer_ids) if layer_ids else None),
                                ("lang", None if query.lang == "en" else "en")) if v}

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from geo.rules.model import Criterion, Ruleset
 
 PASS, FAIL, NEEDS_DATA, MANUAL = "pass", "fail", "needs-data", "manual"
+#: what a verdict rests on: measured on the site's geometry, supplied with the request, on assumed data (e.g. an
+#: assumed bus stop), on a stand-in shape (a schematic zone), or a person's review
+MEASURED, SUPPLIED, ASSUMED, STAND_IN, REVIEW = "measured", "supplied", "assumed", "stand-in", "review"
+BASES = (MEASURED, SUPPLIED, ASSUMED, STAND_IN, REVIEW)
 STATUSES = (PASS, FAIL, NEEDS_DATA, MANUAL)
 INCOMPLETE = "incomplete"
 OVERALLS = (PASS, FAIL, INCOMPLETE)
@@ -164,7 +168,9 @@ def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: M
         if criterion.threshold_parameter:
             threshold = parameters[criterion.threshold_parameter]
         result = _base(criterion, threshold)
-        KINDS[criterion.kind].evaluate(result, criterion, inputs)
+        kind = KINDS[criterion.kind]
+        result["basis"] = MEASURED if kind.spatial else REVIEW if criterion.kind == "manual" else SUPPLIED
+        kind.evaluate(result, criterion, inputs)
         results.append(result)
     return results
 
@@ -181,9 +187,12 @@ def _measurement(result: dict, criterion: Criterion, inputs: Inputs) -> None:
     if value is not None and _is_number(value) and math.isfinite(value):
         result["value"] = _round(value)
         result["method"] = criterion.method or measurements.get("method") or "measured on the site geometry"
+        if criterion.measure in (measurements.get("supplied") or ()):
+            result["basis"] = SUPPLIED
     elif criterion.attribute and criterion.attribute in attributes:
         value = attributes[criterion.attribute]
         result["value"] = value
+        result["basis"] = SUPPLIED
         result["method"] = f"given as attribute {criterion.attribute!r} (cannot be measured on this geometry)"
     else:
         _missing(result, criterion, criterion.attribute,
@@ -267,6 +276,8 @@ def _accessibility(result: dict, criterion: Criterion, inputs: Inputs) -> None:
             reachable = distance is not None and math.isfinite(distance)
             values[target.key] = _round(distance) if reachable else None
             entry.update({k: hit.get(k) for k in ("id", "name", "method", "straight_m")})
+            if hit.get("basis"):
+                entry["basis"] = hit["basis"]
             entry["distance_m"] = values[target.key]
             if not reachable:
                 entry["missing"] = "not reachable on the walk network"
@@ -276,6 +287,10 @@ def _accessibility(result: dict, criterion: Criterion, inputs: Inputs) -> None:
         details.append(entry)
     result["value"] = values[criterion.targets[0].key] if single else values
     result["threshold"] = limits[criterion.targets[0].key] if single else limits
+    assumed = [d["name"] for d in details if d.get("basis") == "assumed"]
+    if assumed:
+        result["basis"] = ASSUMED
+        result["basis_note"] = f"nearest target is an assumed position, not a surveyed one: {', '.join(assumed)}"
     result["details"] = details
     result["method"] = (criterion.method or "walking distance") + (
         f" [{', '.join(sorted(methods))}]" if methods else "")

@@ -10,11 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.rules.kinds import OVERALLS, STATUSES
+from geo.rules.kinds import BASES, OVERALLS, STATUSES
 
 Status = Literal["pass", "fail", "needs-data", "manual"]
 Overall = Literal["pass", "fail", "incomplete"]
+Basis = Literal["measured", "supplied", "assumed", "stand-in", "review"]
 assert set(Status.__args__) == set(STATUSES) and set(Overall.__args__) == set(OVERALLS)  # noqa: S101
+assert set(Basis.__args__) == set(BASES)  # noqa: S101
 
 
 class _Open(BaseModel):
@@ -46,6 +48,8 @@ class CriterionResult(_Open):
     source: str = Field(description="document and article")
     text: str | None = Field(None, description="original text of the criterion")
     missing_attribute: str | None = Field(None, description="attribute to supply (needs-data)")
+    basis: Basis = Field(description="what the verdict rests on: measured on the site, supplied with the "
+                                     "request, assumed data, a stand-in (schematic) shape, or a person's review")
 
 
 class Measurements(_Open):

@@ -181,3 +181,69 @@ def test_a_body_that_is_not_json_says_so(client):
     response = client.post("/api/checks/site", content=b"not json", headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["description"]
+
+
+def test_several_plans_are_served_side_by_side_without_sharing(tmp_path):
+    """Xigang and the tiny plan in one service: /plans lists both, /plans/{id}/… serves each, the root the
+    default; caches are the plans' own."""
+    import shutil
+
+    from layers.plan import PLANS_DIR
+
+    tp.write_plan(tmp_path)
+    shutil.copytree(PLANS_DIR / "xigang", tmp_path / "xigang")
+    with TestClient(create_app(Settings(plan="xigang", plans_dir=tmp_path))) as client:
+        listed = client.get("/plans").json()
+        assert listed["default"] == "xigang" and [p["id"] for p in listed["plans"]] == ["tiny", "xigang"]
+        tiny_layers = [c["id"] for c in client.get("/plans/tiny/collections?f=json").json()["collections"]]
+        root_layers = [c["id"] for c in client.get("/collections?f=json").json()["collections"]]
+        assert "outline" in tiny_layers and "outline" not in root_layers and "district-boundary" in root_layers
+        landing = client.get("/plans/tiny/?f=json").json()
+        assert all("/plans/tiny/" in link["href"] for link in landing["links"] if link["rel"] != "license")
+        assert client.get("/plans/tiny/api/checks/plan").json()["plan"] == "tiny"
+        assert client.get("/api/checks/plan").json()["plan"] == "xigang"
+        missing = client.get("/plans/nowhere/collections")
+        assert missing.status_code == 404 and missing.json()["code"] == "NotFound"
+        assert "tiny, xigang" in missing.json()["description"]
+        services = {s.plan_id: s for s in client.app.state.plans}
+        assert services["tiny"].map_cache is not services["xigang"].map_cache
+        assert services["tiny"].data_hash != services["xigang"].data_hash
+        page = client.get("/plans/tiny/maps/overview").text
+        assert 'src="/plans/tiny/static/' in page
+
+
+def test_a_plan_with_other_layer_ids_and_no_coast_runs_the_whole_api(tiny):
+    """The tiny plan names none of Xigang's layers and has no coast: every surface still works by role."""
+    collections = tiny.get("/collections?f=json").json()["collections"]
+    assert {c["id"] for c in collections} >= {"outline", "stops", "rail-stops", "services", "night-zones"}
+    assert "coastline" not in {c["id"] for c in collections}
+    items = tiny.get("/collections/night-zones/items?f=json").json()
+    assert items["numberMatched"] == 3
+    report = post(tiny, {"geometry": STREET, "ruleset": "night-economy-street"}).json()
+    assert report["context"]["distance_to_coast_m"] is None and report["context"]["distance_to_axis_m"] == 200.0
+    assert report["adoption"]["status"] == "reference" and report["plan"]["id"] == "tiny"
+    transit = next(c for c in report["criteria"] if c["id"] == "transit")
+    assert {d["layer"] for d in transit["details"]} == {"stops", "rail-stops"}
+    circles = post(tiny, {"geometry": [121.62, 38.915], "ruleset": "service-circles"}).json()
+    culture = next(c for c in circles["criteria"] if c["id"] == "culture")
+    assert culture["details"][0]["layer"] == "services" and culture["details"][0]["name"] == "文化馆"
+    audit = tiny.get("/api/checks/plan").json()
+    assert audit["summary"]["zones"] == 5
+    coverage = tiny.get("/api/accessibility/coverage/summary").json()
+    assert coverage["ruleset"] == "service-circles" and [s["id"] for s in coverage["subdistricts"]] == ["sd-west",
+                                                                                                     "sd-east"]
+    nearest = tiny.get("/api/accessibility/nearest?lon=121.62&lat=38.915&limit=2").json()
+    assert nearest["layer"] == "rail-stops" and nearest["numberReturned"] == 2
+    for page in ("/maps", "/maps/overview", "/maps/zones/ne-street", "/maps/projects/kp-near", "/maps/check",
+                 "/maps/audit"):
+        response = tiny.get(page)
+        assert response.status_code == 200, page
+    assert "近项目" in tiny.get("/maps").text  # the projects role feeds the index
+    sheet = tiny.get("/export/map.png?zone=ne-street&width=400&height=300&unit=px&dpi=72")
+    assert sheet.status_code == 200 and sheet.content[:8] == b"\x89PNG\r\n\x1a\n"
+    project_sheet = tiny.get("/export/map.svg?project=kp-near")
+    assert project_sheet.status_code == 200 and b"<svg" in project_sheet.content[:500]
+    exported = tiny.get("/export/layers/night-zones.csv")
+    assert exported.status_code == 200 and exported.headers["x-feature-count"] == "3"
+    pdf = tiny.post("/export/check-report.pdf", json={"geometry": STREET, "ruleset": "night-economy-street"})
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"

@@ -221,3 +221,28 @@ def test_audit_does_not_judge_the_shape_of_a_placeholder_zone(store):
     # a located street is still measured and judged on its drawn shape
     fengming_like = rows["ne-dongguan-street"]
     assert fengming_like["length_m"] > 300
+
+
+def test_every_verdict_says_what_it_rests_on():
+    report = check(tp.geojson(tp.STREET_M), attributes={"merchants": 72})
+    bases = {c["id"]: c["basis"] for c in report["criteria"]}
+    assert bases["length"] == "measured" and bases["transit"] == "measured"
+    assert bases["merchants"] == "supplied" and bases["appearance"] == "review"
+    line = check(tp.geojson(shapely.LineString([(0, 4), (400, 4)])), attributes={"width_m": 6})
+    assert by_id(line)["width"]["basis"] == "supplied"  # a centre line's width comes from the attribute
+
+
+def test_an_assumed_stop_is_named_as_such():
+    frames = tp.layers()
+    frames["stops"] = frames["stops"].assign(basis=["assumed", "named"])
+    report = run_check(tp.geojson(tp.STREET_M), STREET, tp.plan_data(frames=frames))
+    transit = by_id(report)["transit"]
+    assert transit["basis"] == "assumed" and "近站" in transit["basis_note"]
+    assert next(d for d in transit["details"] if d["key"] == "bus_stop")["basis"] == "assumed"
+
+
+def test_audit_verdicts_on_schematic_zones_rest_on_a_stand_in(network):
+    zones = [("street-zones", "street", LAYERS["street-zones"])]
+    audit = plan_audit(zones, RULESETS, tp.plan_data(network), audits={"street": "night-economy-street"})
+    bases = audit["zones"][0]["bases"]
+    assert bases["length"] == "stand-in" and bases["transit"] == "stand-in" and bases["merchants"] == "supplied"
