@@ -221,7 +221,7 @@ class Ruleset(_Strict):
     source: SourceRef
     geometry: list[Family] = Field(min_length=1, description="site families this ruleset judges")
     attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
-    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict, validate_default=True)
     criteria: list[Criterion] = Field(min_length=1)
 
     @field_validator("id")
