@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geo.errors import RulesetError
 from geo.measure import MEASURES
 from geo.roles import ROLES
-from geo.rules.kinds import KINDS
+from geo.rules.registry import KINDS
 
 CRITERION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 RULESET_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

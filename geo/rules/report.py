@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.rules.kinds import BASES, OVERALLS, STATUSES
+from geo.rules.registry import BASES, OVERALLS, STATUSES
 
 Status = Literal["pass", "fail", "needs-data", "manual"]
 Overall = Literal["pass", "fail", "incomplete"]
