@@ -255,7 +255,7 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
 # ---------------------------------------------------------------------------------------------- check
 def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mapping[str, Any] | None = None,
               parameters: Mapping[str, Any] | None = None, from_text: bool = False,
-              with_context: bool = True) -> dict[str, Any]:
+              with_context: bool = True, as_reference: bool = False) -> dict[str, Any]:
     """Measure a site, judge it against ``ruleset`` and place it in the plan.
 
     Parameters
@@ -275,6 +275,9 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
         Attributes and parameters are command-line strings to parse.
     with_context
         Include the plan context (skipped by the plan audit).
+    as_reference
+        The plan uses the ruleset as another place's standard, for reference: items bound to that place
+        become manual reviews (see :func:`geo.rules.kinds.evaluate`).
 
     Returns
     -------
@@ -317,7 +320,7 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
     results = crit.evaluate(ruleset, measurements={**measurements, **measured, "supplied": supplied},
                             attributes=given_attributes,
                             parameters=resolved, accessibility=accessibility, location=location,
-                            roles=plan.roles)
+                            roles=plan.roles, as_reference=as_reference)
     report = {
         "ruleset": ruleset.id,
         "ruleset_title": {"zh": ruleset.title.zh, "en": ruleset.title.en},
@@ -369,7 +372,8 @@ def transit_criterion(ruleset: Ruleset) -> str | None:
 
 
 def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset],
-               plan: PlanData, *, audits: Mapping[str, str]) -> dict[str, Any]:
+               plan: PlanData, *, audits: Mapping[str, str],
+               references: Iterable[str] = ()) -> dict[str, Any]:
     """Run the right ruleset over every zone of the plan.
 
     Parameters
@@ -383,6 +387,9 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
         The plan's data (:class:`geo.plandata.PlanData`).
     audits
         Zone kind → ruleset id the plan applies to zones of that kind (the catalogue's ``audits``).
+    references
+        Ids of the rulesets the plan uses as another place's standard (see ``as_reference`` of
+        :func:`run_check`).
 
     Returns
     -------
@@ -394,6 +401,7 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     ``zone_kind`` is the feature's own where its ruleset says it (a night-economy complex), else the layer's.
     """
     transit_ruleset = next((r for r in rulesets.values() if transit_criterion(r)), None)
+    references = set(references)
     rows = []
     for layer_id, zone_kind, frame in zones:
         for fid, feature in frame.iterrows():
@@ -410,7 +418,8 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
                 continue
             attributes, problems = _zone_attributes(used, feature)
             try:
-                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False)
+                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False,
+                                   as_reference=used.id in references)
             except GeoError as exc:
                 rows.append({**entry, "overall": None, "error": str(exc)})
                 continue

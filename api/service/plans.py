@@ -147,7 +147,8 @@ class PlanService:
         """Check a site (any form :func:`geo.site.parse_site` takes) against one of the plan's rulesets."""
         ruleset = self.ruleset(ruleset_id)
         report = run_check(site, ruleset, self.data, attributes=attributes, parameters=parameters,
-                           from_text=from_text, with_context=with_context)
+                           from_text=from_text, with_context=with_context,
+                           as_reference=self.adoption(ruleset.id)["status"] == "reference")
         return self._stamp(report, ruleset.id)
 
     def _stamp(self, report: dict[str, Any], ruleset_id: str) -> dict[str, Any]:
@@ -161,7 +162,9 @@ class PlanService:
         with self._audit_lock:
             if self._audit is None:
                 zones = [(spec.id, spec.zone_kind, self.layer(spec.id)) for spec in self.source.zone_layers]
-                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits)
+                references = [rid for rid in self.rulesets if self.adoption(rid)["status"] == "reference"]
+                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits,
+                                    references=references)
                 self._audit = {"plan": self.plan_id, "data_hash": self.data_hash,
                                "adoption": {rid: self.adoption(rid) for rid in self.source.audits.values()},
                                **result}

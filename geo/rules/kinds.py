@@ -99,7 +99,8 @@ def _compare_metric(value: float, operator: str, threshold: float) -> bool:
 
 def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: Mapping[str, Any],
              parameters: Mapping[str, Any], accessibility: Mapping[str, Any] | None = None,
-             location: Mapping[str, Any] | None = None, roles: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+             location: Mapping[str, Any] | None = None, roles: Mapping[str, Any] | None = None,
+             as_reference: bool = False) -> list[dict[str, Any]]:
     """Judge every criterion of ``ruleset`` with the evaluation function registered for its kind.
 
     Parameters
@@ -118,6 +119,9 @@ def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: M
         playing the criterion's roles.
     roles
         The plan's role → layer ids (to name the layers targets read).
+    as_reference
+        The ruleset is another place's standard used for reference: criteria bound to that place
+        (``local_to``) become manual items that say so.
 
     Returns
     -------
@@ -135,6 +139,11 @@ def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: M
         kind = KINDS[criterion.kind]
         result["basis"] = MEASURED if kind.spatial else REVIEW if criterion.kind == "manual" else SUPPLIED
         kind.evaluate(result, criterion, inputs)
+        if as_reference and criterion.local_to:
+            result.update(status=MANUAL, basis=REVIEW, value=result.get("value"),
+                          note=f"本项为{criterion.local_to}的属地要求，参照使用时不作判定，请人工核查本区对应要求"
+                               f"（a requirement bound to {criterion.local_to}: not judged where the standard is "
+                               "only a reference）")
         results.append(result)
     return results
 

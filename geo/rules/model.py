@@ -167,6 +167,9 @@ class Criterion(_Strict):
     roles: list[str] = Field(default_factory=list)
     method: str | None = Field(None, description="how the value is obtained, shown with the result")
     note: str | None = None
+    #: the place a requirement is bound to (e.g. 拉萨市): where the ruleset is only a reference, the item is
+    #: a manual review that says so
+    local_to: str | None = None
 
     @field_validator("id")
     @classmethod
