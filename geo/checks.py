@@ -373,7 +373,8 @@ def transit_criterion(ruleset: Ruleset) -> str | None:
 
 def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset],
                plan: PlanData, *, audits: Mapping[str, str],
-               references: Iterable[str] = ()) -> dict[str, Any]:
+               references: Iterable[str] = (),
+               parameters: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Run the right ruleset over every zone of the plan.
 
     Parameters
@@ -390,6 +391,8 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     references
         Ids of the rulesets the plan uses as another place's standard (see ``as_reference`` of
         :func:`run_check`).
+    parameters
+        Ruleset id → parameters the plan sets for it (e.g. the end of its night window).
 
     Returns
     -------
@@ -419,7 +422,8 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
             attributes, problems = _zone_attributes(used, feature)
             try:
                 report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False,
-                                   as_reference=used.id in references)
+                                   as_reference=used.id in references,
+                                   parameters=(parameters or {}).get(used.id))
             except GeoError as exc:
                 rows.append({**entry, "overall": None, "error": str(exc)})
                 continue
