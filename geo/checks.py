@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.accessibility import walking_distances
+from geo.accessibility import walking_distance_arrays
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from geo.measure import MEASURES, measure_geometry
 from geo.plandata import PlanData
@@ -68,6 +68,17 @@ def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.where([isinstance(n, str) and bool(n) for n in names], names, ids)
 
 
+#: the network search of a check stops at twice the largest distance its criteria ask for (so a near miss still
+#: shows its distance), and never below this radius, within which the nearest stations are listed
+MIN_SEARCH_RADIUS_M = 2000.0
+
+
+def search_radius(ruleset: Ruleset, parameters: Mapping[str, Any]) -> float:
+    """How far a check walks: ``max(2 × the largest target distance, MIN_SEARCH_RADIUS_M)`` metres."""
+    limits = [rule_values.target_max(t, parameters) for c in ruleset.criteria for t in c.targets]
+    return max([2.0 * limit for limit in limits] + [MIN_SEARCH_RADIUS_M])
+
+
 def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters: Mapping[str, Any],
            stations: bool, warnings: list[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Walking distances for every accessibility criterion and the nearest stations, in one network search.
@@ -106,15 +117,14 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
     geometry = np.concatenate([np.asarray(layers[layer].geometry.values[rows], dtype=object)
                                for _, _, layer, rows in groups])
     group = np.concatenate([np.full(len(rows), number) for number, (_, _, _, rows) in enumerate(groups)])
-    targets = gpd.GeoDataFrame({"group": group}, geometry=geometry, crs="EPSG:4326")
     detour = float(parameters["detour_factor"])
     station_group = len(groups) - 1 if groups[-1][0] is None else -1  # routes are drawn for stations only
-    distances = walking_distances(plan.network, site, targets, detour_factor=detour, metric_crs=plan.metric_crs,
-                                  with_routes=group == station_group)
-    distance = distances["distance_m"].to_numpy(dtype=float)
-    straight = distances["straight_m"].to_numpy(dtype=float)
-    method = distances["method"].to_numpy(dtype=object)
-    routes = distances["route"].to_numpy(dtype=object)
+    cutoff = search_radius(ruleset, parameters)
+    walked = walking_distance_arrays(plan.network, site, geometry, detour_factor=detour,
+                                     metric_crs=plan.metric_crs, with_routes=group == station_group,
+                                     max_distance_m=cutoff)
+    distance, straight = walked.distance_m.astype(float), walked.straight_m.astype(float)
+    method, routes = walked.method, walked.route
 
     nearest_stations: list[dict[str, Any]] = []
     offset = 0
@@ -127,9 +137,12 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
         names = _names(frame)[rows]
         if cid is not None:
             best = order[0]
-            found.setdefault(cid, {})[key] = {
-                "id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
-                "straight_m": float(straight[span][best]), "method": method[span][best]}
+            hit = {"id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
+                   "straight_m": float(straight[span][best]), "method": method[span][best]}
+            basis = _column(frame, "basis")[rows][best]
+            if isinstance(basis, str) and basis:
+                hit["basis"] = basis
+            found.setdefault(cid, {})[key] = hit
             continue
         modes = frame["mode"].to_numpy(dtype=object)[rows] if "mode" in frame.columns else np.full(len(rows), None)
         chosen = [i for i in order if np.isfinite(distance[span][i])][:limit]
@@ -144,7 +157,7 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
     fallbacks = [f"{cid} → {key} {hit['name']} ({hit['method']})" for cid, targets in found.items()
                  for key, hit in targets.items() if "missing" not in hit and hit["method"] != "network"]
     if fallbacks:
-        reasons = "; ".join(distances.attrs.get("notes", {})) or "network not reached"
+        reasons = "; ".join(walked.notes) or "network not reached"
         warnings.append(f"walking distances not along the street network for {', '.join(fallbacks)}: {reasons}")
     return found, nearest_stations
 
@@ -242,7 +255,7 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
 # ---------------------------------------------------------------------------------------------- check
 def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mapping[str, Any] | None = None,
               parameters: Mapping[str, Any] | None = None, from_text: bool = False,
-              with_context: bool = True) -> dict[str, Any]:
+              with_context: bool = True, as_reference: bool = False) -> dict[str, Any]:
     """Measure a site, judge it against ``ruleset`` and place it in the plan.
 
     Parameters
@@ -262,6 +275,9 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
         Attributes and parameters are command-line strings to parse.
     with_context
         Include the plan context (skipped by the plan audit).
+    as_reference
+        The plan uses the ruleset as another place's standard, for reference: items bound to that place
+        become manual reviews (see :func:`geo.rules.kinds.evaluate`).
 
     Returns
     -------
@@ -298,9 +314,13 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
 
     accessibility, stations = _walks(ruleset, geometry, plan, resolved, with_context, warnings)
     location = _location(ruleset, site_m, plan)
-    results = crit.evaluate(ruleset, measurements={**measurements, **measured}, attributes=given_attributes,
+    # a centre line's widths are the width_m attribute, not a measurement of the drawn geometry
+    supplied = tuple(k for k in MEASURES if k.startswith("width")) if (
+        parsed.family == "line" and given_attributes.get("width_m") is not None) else ()
+    results = crit.evaluate(ruleset, measurements={**measurements, **measured, "supplied": supplied},
+                            attributes=given_attributes,
                             parameters=resolved, accessibility=accessibility, location=location,
-                            roles=plan.roles)
+                            roles=plan.roles, as_reference=as_reference)
     report = {
         "ruleset": ruleset.id,
         "ruleset_title": {"zh": ruleset.title.zh, "en": ruleset.title.en},
@@ -352,7 +372,9 @@ def transit_criterion(ruleset: Ruleset) -> str | None:
 
 
 def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset],
-               plan: PlanData, *, audits: Mapping[str, str]) -> dict[str, Any]:
+               plan: PlanData, *, audits: Mapping[str, str],
+               references: Iterable[str] = (),
+               parameters: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Run the right ruleset over every zone of the plan.
 
     Parameters
@@ -366,6 +388,11 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
         The plan's data (:class:`geo.plandata.PlanData`).
     audits
         Zone kind → ruleset id the plan applies to zones of that kind (the catalogue's ``audits``).
+    references
+        Ids of the rulesets the plan uses as another place's standard (see ``as_reference`` of
+        :func:`run_check`).
+    parameters
+        Ruleset id → parameters the plan sets for it (e.g. the end of its night window).
 
     Returns
     -------
@@ -377,6 +404,7 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     ``zone_kind`` is the feature's own where its ruleset says it (a night-economy complex), else the layer's.
     """
     transit_ruleset = next((r for r in rulesets.values() if transit_criterion(r)), None)
+    references = set(references)
     rows = []
     for layer_id, zone_kind, frame in zones:
         for fid, feature in frame.iterrows():
@@ -393,12 +421,16 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
                 continue
             attributes, problems = _zone_attributes(used, feature)
             try:
-                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False)
+                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False,
+                                   as_reference=used.id in references,
+                                   parameters=(parameters or {}).get(used.id))
             except GeoError as exc:
                 rows.append({**entry, "overall": None, "error": str(exc)})
                 continue
             if _is_placeholder(feature):
                 report = _geometry_unknown(report, used)
+            elif _is_stand_in(feature):
+                report = _on_stand_in(report, used)
             rows.append({**entry, **_audit_row(report, ruleset, transit_criterion(used)),
                          "provenance": _provenance(feature), "warnings": problems + report["warnings"]})
     judged = [r for r in rows if r.get("overall")]
@@ -416,13 +448,30 @@ def _is_placeholder(feature: Mapping[str, Any]) -> bool:
     return bool(value) and not (isinstance(value, float) and np.isnan(value))
 
 
+def _is_stand_in(feature: Mapping[str, Any]) -> bool:
+    """A zone drawn as a schematic stand-in for a place whose real outline is not in the data."""
+    basis = feature.get("geometry_basis")
+    if isinstance(basis, str) and basis:
+        return basis == "stand-in"
+    value = feature.get("schematic")
+    return value is True or value == 1
+
+
+def _on_stand_in(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
+    """Say on each spatial verdict of a schematic zone that it rests on a stand-in shape, not a survey."""
+    spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
+    criteria = [{**r, "basis": crit.STAND_IN} if r["id"] in spatial and r["basis"] == crit.MEASURED else r
+                for r in report["criteria"]]
+    return {**report, "criteria": criteria}
+
+
 def _geometry_unknown(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
     """Turn the spatial criteria of a placeholder zone into needs-data: its drawn shape says nothing real."""
     spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
     criteria = []
     for result in report["criteria"]:
         if result["id"] in spatial:
-            result = {**result, "status": crit.NEEDS_DATA, "value": None,
+            result = {**result, "status": crit.NEEDS_DATA, "value": None, "basis": crit.STAND_IN,
                       "missing_attribute": "geometry",
                       "note": "the zone's position and shape are a placeholder in the data (not located); "
                               "draw or load its surveyed outline to measure this criterion"}
@@ -449,7 +498,7 @@ def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str 
         "area_m2": m["area_m2"],
         "transit": None if transit is None else {
             "status": transit["status"], "value": transit["value"], "threshold": transit["threshold"],
-            "method": transit["method"],
+            "method": transit["method"], "basis": transit["basis"], "basis_note": transit.get("basis_note"),
         },
     }
     street_measures = ruleset is not None and any(
@@ -464,6 +513,7 @@ def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str 
         "overall": report["overall"],
         "counts": report["summary"],
         "criteria": {c["id"]: c["status"] for c in report["criteria"]},
+        "bases": {c["id"]: c["basis"] for c in report["criteria"]},
         "failed": [c["id"] for c in report["criteria"] if c["status"] == "fail"],
         "needs_data": [c["id"] for c in report["criteria"] if c["status"] == "needs-data"],
     }

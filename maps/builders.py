@@ -20,16 +20,13 @@ from folium.plugins import Draw, GroupedLayerControl
 
 from geo.crs import wgs84_to_gcj02
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
-from maps import templates
+from maps import templates, vocabulary
 from maps.assets import inline_tags, link_tags, localise_assets
 from maps.basemaps import BASEMAPS, Basemap, available_basemaps, tile_layers
 from maps.credits import layer_credits, page_credits
 from maps.data import Datum, LayerPayload, geometry_kind, layer_payload, shift_bounds, zoom_for_bounds
 from maps.elements import BasemapControl, CheckTool, LayerData, Legend, PageSetup, PlanLayer
 
-ZONE_KIND_LABEL = {"street": ("街道型", "street"), "complex": ("综合体", "complex"), "area": ("片区型", "area")}
-STATUS_LABEL = {"pass": ("符合", "pass"), "fail": ("不符合", "fail"), "needs-data": ("需补充数据", "needs data"),
-                "manual": ("人工判定", "manual"), "incomplete": ("待补充", "incomplete")}
 #: attributes a planner can type on the check map when the rulesets do not declare their own
 DEFAULT_ATTRIBUTES = (
     ("floor_area_m2", "number", "建筑面积（m²）", "Floor area (m²)"),
@@ -416,8 +413,7 @@ def _provenance_html(spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions)
 
 
 def _status(value: Any, lang: str) -> str:
-    pair = STATUS_LABEL.get(str(value))
-    return (pair[1] if lang == "en" else pair[0]) if pair else str(value)
+    return vocabulary.status_label(value, lang)
 
 
 def _criterion_title(store: Any, ruleset_id: Any, criterion_id: str, lang: str) -> str:
@@ -444,9 +440,8 @@ def _audit_html(store: Any, audit: Mapping[str, Any] | None, reason: str | None,
             criteria.append({"title": opts.t("轨道交通可达（步行）", "Transit within walking distance"),
                              "status": str(transit.get("status")),
                              "detail": f"{_fmt(transit.get('value'))} m / ≤ {_fmt(transit.get('threshold'))} m"})
-        measures = [(opts.t(zh, en), audit.get(key), unit) for key, zh, en, unit in (
-            ("length_m", "长度", "Length", "m"), ("width_mean_m", "平均宽度", "Mean width", "m"),
-            ("width_min_m", "最小宽度", "Minimum width", "m"), ("area_m2", "面积", "Area", "m²"))]
+        measures = [(vocabulary.measure_label(key, opts.lang), audit.get(key), vocabulary.measure_unit(key, opts.lang))
+                    for key in ("length_m", "width_mean_m", "width_min_m", "area_m2")]
         view = {
             "overall": None if audit.get("overall") is None else str(audit.get("overall")),
             "ruleset": ruleset,
@@ -561,8 +556,8 @@ def build_zone_map(store: Any, zone_id: str, opts: PageOptions, *, audit: Mappin
     """One zone framed with its context, attributes, provenance and its audit result (or "audit not available")."""
     spec, feature = find_zone(store, zone_id)
     zone_kind = feature.iloc[0].get("zone_kind") if "zone_kind" in feature.columns else None
-    kind = ZONE_KIND_LABEL.get(str(zone_kind or spec.zone_kind))
-    kind_label = (kind[1] if opts.lang == "en" else kind[0]) if kind else None
+    kind = f"zone_kind.{zone_kind or spec.zone_kind}"
+    kind_label = vocabulary.word(kind, opts.lang) if kind.split(".", 1)[1] in vocabulary.keys("zone_kind") else None
     return _feature_page(store, spec, feature, opts, embed=embed, page_kind=("区域", "Zone"),
                          audit_html=_audit_html(store, audit, audit_reason, opts), kind_label=kind_label)
 

@@ -17,13 +17,13 @@ from api.service.errors import BadRequestError, NotFoundError
 from api.service.plans import PlanService
 from layers.catalogue import LayerSpec
 from layers.errors import FeatureNotFoundError
-from layers.fonts import find_cjk_font
 from maps.sheet import (
     MEDIA_TYPES,
     MapLayer,
     PageSize,
     SheetError,
     SheetInfo,
+    find_cjk_font,
     page_size,
     render_check_report,
     render_map_sheet,

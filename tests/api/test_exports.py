@@ -166,7 +166,7 @@ def test_check_report_pdf(client, store):
     assert "选址检查报告" in text and "制图日期2026-03-01" in text
     for criterion in report.json()["criteria"][:6]:
         assert re.sub(r"\s+", "", criterion["title_zh"])[:6] in text
-    status_words = {"pass": "通过", "fail": "不通过", "needs-data": "缺数据", "manual": "人工核查"}
+    status_words = {"pass": "符合", "fail": "不符合", "needs-data": "需补充数据", "manual": "需人工判定"}
     for criterion in report.json()["criteria"]:
         assert status_words[criterion["status"]] in text
     length = report.json()["measurements"]["length_m"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from maps import vocabulary
 from tests.maps.fixture_plan import RENMIN_SQUARE, XSS_PROJECT_NAME, XSS_ZONE_NAME
 
 pytestmark = pytest.mark.browser
@@ -109,6 +110,15 @@ def test_xigang_check_map_round_trip(browser, xigang_server):
     assert rows >= 1
     overall = browser.js("return document.getElementById('pm-report').getAttribute('data-overall')")
     assert overall in ("pass", "fail", "incomplete")
+    # the words are the vocabulary's, as on the audit, the sheets and the CLI
+    head = browser.js("return document.querySelector('#pm-report .pm-overall strong').innerText")
+    assert head == vocabulary.word("label.overall") + "：" + vocabulary.overall_label(overall)
+    statuses = browser.js("return Array.from(document.querySelectorAll('#pm-report .pm-criterion td:nth-child(2)'))"
+                          ".map(function (td) { return td.innerText; })")
+    assert statuses and set(statuses) <= {vocabulary.status_label(s) for s in vocabulary.keys("status")}
+    measures = browser.js("return Array.from(document.querySelectorAll('#pm-report .pm-measurements tr'))"
+                          ".map(function (tr) { return [tr.getAttribute('data-measure'), tr.cells[0].innerText]; })")
+    assert ["length_m", vocabulary.measure_label("length_m")] in measures
 
 
 ISOCHRONE_JS = """

@@ -26,6 +26,26 @@
   function t(zh, en) { return pm.cfg.lang === 'en' ? en : zh; }
   pm.t = t;
 
+  /* Words from the one vocabulary (maps/vocabulary.json, embedded by the page as planmap.vocab): word('status.pass')
+     is the same word the audit, the sheets and the CLI use. A key the vocabulary lacks is shown as it is. */
+  function word(key) {
+    var dot = key.indexOf('.');
+    var section = (pm.vocab || {})[key.slice(0, dot)] || {};
+    var entry = Object.prototype.hasOwnProperty.call(section, key.slice(dot + 1)) ? section[key.slice(dot + 1)] : null;
+    return entry ? t(entry.zh, entry.en) : key.slice(dot + 1);
+  }
+  pm.word = word;
+  function hasWord(section, name) {
+    return Object.prototype.hasOwnProperty.call((pm.vocab || {})[section] || {}, name);
+  }
+  /* A measurement key (length_m …) as label and unit from the vocabulary: ['长度', 'm']. */
+  function measureWords(key) {
+    if (!hasWord('measure', key)) { return [hasWord('label', key) ? word('label.' + key) : key, '']; }
+    var unit = pm.vocab.measure[key].unit;
+    return [word('measure.' + key), unit ? word('unit.' + unit) : ''];
+  }
+  pm.measureWords = measureWords;
+
   function fmt(value) {
     if (value === null || value === undefined || value === '') { return '—'; }
     if (value === true) { return t('是', 'yes'); }
@@ -298,18 +318,16 @@
   };
 
   // ------------------------------------------------------------------ draw-and-check
-  var STATUS_LABEL = {
-    pass: ['符合', 'pass'], fail: ['不符合', 'fail'], 'needs-data': ['需补充数据', 'needs data'],
-    manual: ['人工判定', 'manual'], incomplete: ['待补充', 'incomplete']
-  };
   var OVERALL_STYLE = {
     pass: {color: '#1a7f37', fillColor: '#2da44e'}, fail: {color: '#c62828', fillColor: '#e53935'},
     incomplete: {color: '#b26a00', fillColor: '#f0a202'}
   };
-  function statusText(status) {
-    var pair = STATUS_LABEL[status];
-    return pair ? t(pair[0], pair[1]) : String(status);
+  /* A criterion status, or with section 'overall' an overall result, in the vocabulary's words. */
+  function statusText(status, section) {
+    section = section || 'status';
+    return hasWord(section, String(status)) ? word(section + '.' + status) : String(status);
   }
+  pm.statusText = statusText;
 
   // ------------------------------------------------------------------ walk isochrone of the site
   /* Centroid of a GeoJSON geometry (lon/lat): area-weighted for polygons, length-weighted for lines, the mean of
@@ -360,7 +378,7 @@
     var parts = [t('方法：', 'Method: ') + method,
       t('步行 ', 'walking ') + fmt(props.distance_m) + ' m（' + fmt(props.speed_m_per_min) + t(' 米/分钟', ' m/min') + '）'];
     if (props.area_m2 !== null && props.area_m2 !== undefined) {
-      parts.push(t('面积 ', 'area ') + fmt(Math.round(props.area_m2 / 10000 * 10) / 10) + t(' 公顷', ' ha'));
+      parts.push(measureWords('area_m2')[0] + ' ' + fmt(Math.round(props.area_m2 / 10000 * 10) / 10) + ' ' + word('unit.ha'));
     }
     return parts.join(' · ');
   }
@@ -596,13 +614,13 @@
       report.textContent = '';
       report.setAttribute('data-overall', String(data.overall));
       var head = el('div', null, 'pm-overall pm-status-' + String(data.overall));
-      head.appendChild(el('strong', t('总体结论：', 'Overall: ') + statusText(data.overall)));
-      head.appendChild(el('span', ' · ' + t('规则集 ', 'ruleset ') + fmt(data.ruleset)));
+      head.appendChild(el('strong', word('label.overall') + t('：', ': ') + statusText(data.overall, 'overall')));
+      head.appendChild(el('span', ' · ' + word('label.ruleset') + ' ' + fmt(data.ruleset)));
       report.appendChild(head);
 
       var criteria = el('table', null, 'pm-criteria');
       var hr = el('tr');
-      [t('指标', 'Criterion'), t('结论', 'Status'), t('实测值', 'Value'), t('阈值', 'Threshold')].forEach(function (h) { hr.appendChild(el('th', h)); });
+      [word('label.criterion'), word('label.result'), word('label.value'), word('label.requirement')].forEach(function (h) { hr.appendChild(el('th', h)); });
       criteria.appendChild(hr);
       (data.criteria || []).forEach(function (c) {
         var title = pm.cfg.lang === 'en' ? (c.title_en || c.title_zh || c.id) : (c.title_zh || c.title_en || c.id);
@@ -612,9 +630,10 @@
           'pm-criterion pm-status-' + String(c.status));
         tr.setAttribute('data-criterion', String(c.id));
         var detail = [];
-        if (c.method) { detail.push(t('方法：', 'Method: ') + fmt(c.method)); }
-        if (c.source) { detail.push(t('依据：', 'Source: ') + fmt(c.source)); }
-        if (c.missing_attribute) { detail.push(t('缺少属性：', 'Missing attribute: ') + fmt(c.missing_attribute)); }
+        var colon = t('：', ': ');
+        if (c.method) { detail.push(word('label.method') + colon + fmt(c.method)); }
+        if (c.source) { detail.push(word('label.source') + colon + fmt(c.source)); }
+        if (c.missing_attribute) { detail.push(word('label.missing_attribute') + colon + fmt(c.missing_attribute)); }
         if (detail.length) {
           var d = el('tr', null, 'pm-criterion-detail');
           var td = el('td', detail.join('；'));
@@ -627,9 +646,13 @@
 
       var m = data.measurements || {};
       var mt = el('table', null, 'pm-measurements');
-      Object.keys(m).forEach(function (k) { if (m[k] !== null && m[k] !== undefined) { row(mt, [k, fmt(m[k])]); } });
+      Object.keys(m).forEach(function (k) {
+        if (m[k] === null || m[k] === undefined) { return; }
+        var words = measureWords(k);
+        row(mt, [words[0], fmt(m[k]) + (words[1] ? ' ' + words[1] : '')]).setAttribute('data-measure', k);
+      });
       if (mt.childNodes.length) {
-        report.appendChild(el('h4', t('量测', 'Measurements')));
+        report.appendChild(el('h4', word('label.measurements')));
         report.appendChild(mt);
       }
 
