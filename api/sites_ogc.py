@@ -8,9 +8,18 @@ from typing import Any
 from api import ogc
 from api.service.sites import COLLECTION_ID, PART4_CONFORMANCE
 
-__all__ = ["PART4_CONFORMANCE", "collection_document"]
+__all__ = ["PART4_CONFORMANCE", "collection_document", "readable"]
 
 TITLE, TITLE_EN = "已保存的选址", "Saved sites"
+
+
+def readable(request: Any) -> bool:
+    """Whether the request may read saved sites (a signed-in viewer or above): only then is ``sites`` listed in
+    ``/collections``, so an anonymous client (GDAL, QGIS) sees the plan's layers without a collection it cannot
+    open, and a client sending its token sees and reads ``sites`` like every other collection."""
+    from api.auth import optional_user
+
+    return optional_user(request) is not None
 
 
 def collection_document(base: str, map_area: Iterable[float]) -> dict[str, Any]:

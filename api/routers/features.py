@@ -174,7 +174,8 @@ def collections(request: Request, store: ServiceDep, settings: SettingsDep, f: F
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = base_url(request, settings)
     docs = [ogc.collection_document(spec, store.layer(spec.id), base, store.plan.map_area) for spec in store.specs]
-    docs.append(sites_ogc.collection_document(base, store.plan.map_area))  # the workbench's writable collection
+    if sites_ogc.readable(request):  # the workbench's writable collection, for signed-in readers
+        docs.append(sites_ogc.collection_document(base, store.plan.map_area))
     document = {
         "links": [
             ogc.link(ogc.url(base, "/collections", f="json"), "self", ogc.MEDIA_JSON, "图层 Collections (JSON)"),

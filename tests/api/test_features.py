@@ -217,7 +217,7 @@ def test_collections_list_every_layer(client: TestClient, store) -> None:
     response = client.get("/collections")
     assert response.headers["content-type"] == "application/json"
     doc = response.json()
-    assert [c["id"] for c in doc["collections"]] == [s.id for s in store.specs] + ["sites"]
+    assert [c["id"] for c in doc["collections"]] == [s.id for s in store.specs]
     for entry in doc["collections"]:
         assert entry == client.get(f"/collections/{entry['id']}").json()
 
@@ -577,7 +577,7 @@ def test_any_query_is_200_or_400(tiny: TestClient, bbox, limit, offset) -> None:
 # ---------------------------------------------------------------------------------------------- second plan, HTML
 def test_second_plan_served_from_its_own_folder(tiny: TestClient) -> None:
     doc = tiny.get("/collections").json()
-    assert [c["id"] for c in doc["collections"]] == ["area", "spots", "sites"]
+    assert [c["id"] for c in doc["collections"]] == ["area", "spots"]
     spots = tiny.get("/collections/spots").json()
     assert spots["schematic"] is True
     assert spots["attribution"].startswith("© OpenStreetMap contributors")

@@ -96,7 +96,7 @@ def ogrinfo(*args: str) -> str:
 def test_gdal_lists_every_collection(service_url: str, store) -> None:
     output = ogrinfo("-so", f"OAPIF:{service_url}/")
     listed = re.findall(r"^\d+: (\S+)", output, flags=re.MULTILINE)
-    assert listed == [spec.id for spec in store.specs] + ["sites"]
+    assert listed == [spec.id for spec in store.specs]
 
 
 def test_gdal_feature_count_and_extent(service_url: str, store) -> None:

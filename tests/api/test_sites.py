@@ -277,8 +277,9 @@ def test_closed_service_needs_an_account_everywhere(tmp_path):
         assert client.get("/collections", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_sites_collection_is_listed_and_declared(client):
-    listed = [c["id"] for c in client.get("/collections").json()["collections"]]
+def test_sites_collection_is_listed_for_readers_and_declared(client, tokens):
+    listed = [c["id"] for c in client.get("/collections", headers=tokens["vic"]).json()["collections"]]
     assert listed[-1] == "sites" and client.get("/collections/sites").json()["writable"] is True
+    assert "sites" not in [c["id"] for c in client.get("/collections").json()["collections"]]  # anonymous
     conforms = client.get("/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" in conforms
