@@ -11,11 +11,11 @@ from typing import Any
 
 import jinja2
 
+from maps import vocabulary
+
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 #: one colour per compared site (at most five)
 COLOURS = ("#d1242f", "#0969da", "#1a7f37", "#8250df", "#bf8700")
-STATUS = {"pass": ("符合", "pass"), "fail": ("不符合", "fail"), "needs-data": ("缺数据", "needs data"),
-          "incomplete": ("待补充", "incomplete"), "manual": ("人工判断", "manual"), None: ("—", "—")}
 
 
 def script_json(value: Any) -> str:
@@ -25,8 +25,12 @@ def script_json(value: Any) -> str:
 
 
 def _status(value: str | None, lang: str) -> str:
-    zh, en = STATUS.get(value, (value, value))
-    return en if lang == "en" else zh
+    """The vocabulary's word for a criterion status or an overall result (``—`` when there is none)."""
+    if value is None:
+        return "—"
+    if value in vocabulary.keys("overall") and value not in vocabulary.keys("status"):
+        return vocabulary.overall_label(value, lang)
+    return vocabulary.status_label(value, lang)
 
 
 def _value(entry: dict[str, Any] | None) -> str:
