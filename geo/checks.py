@@ -320,7 +320,7 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
 # ---------------------------------------------------------------------------------------------- check
 def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mapping[str, Any] | None = None,
               parameters: Mapping[str, Any] | None = None, from_text: bool = False,
-              with_context: bool = True) -> dict[str, Any]:
+              with_context: bool = True, with_drawing: bool = True) -> dict[str, Any]:
     """Measure a site, judge it against ``ruleset`` and place it in the plan.
 
     Parameters
@@ -340,6 +340,9 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
         Attributes and parameters are command-line strings to parse.
     with_context
         Include the plan context (skipped by the plan audit).
+    with_drawing
+        Include the drawn centre line and width transects (EPSG:4326 GeoJSON); batch screening, which shows
+        neither, skips them (``centreline`` and ``width_profile`` are then None; nothing else changes).
 
     Returns
     -------
@@ -366,7 +369,7 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
     measurements["n_transects"] = None if pd.isna(values["n_transects"]) else int(values["n_transects"])
     measurements["method"] = values["method"]
     centre_line = width_profile = None
-    if parsed.family == "polygon" and profile is not None and not profile.centreline.is_empty:
+    if with_drawing and parsed.family == "polygon" and profile is not None and not profile.centreline.is_empty:
         centre_line = shapely.geometry.mapping(projector.to_wgs84(shapely.simplify(profile.centreline, 0.05)))
         width_profile = {
             "transects": shapely.geometry.mapping(projector.to_wgs84(shapely.multilinestrings(
