@@ -24,7 +24,6 @@ feature could not be checked), ``warnings`` and the geometry (EPSG:4326).
 
 from __future__ import annotations
 
-import json
 import math
 import multiprocessing
 import os
@@ -209,72 +208,6 @@ def _screen_local(data: PlanData, job: ScreeningJob, sites: gpd.GeoDataFrame, wo
     return [row for start in sorted(parts) for row in parts[start]]
 
 
-_WORKER_PLANS: dict[str, PlanData] = {}
-
-
-class PlanPlugin:
-    """A Dask worker plugin carrying the prepared plan: set up once on every worker (and on workers joining
-    later), it rebuilds the plan's :class:`PlanData` from the shipped bytes and keeps it by key."""
-
-    def __init__(self, key: str, blob: bytes) -> None:
-        self.key = key
-        self.blob = blob
-        self.name = f"planmap-plan-{key}"
-
-    def setup(self, worker: Any) -> None:
-        from api.service.prepared import plan_from_blob
-
-        if self.key not in _WORKER_PLANS:
-            _WORKER_PLANS[self.key] = plan_from_blob(self.blob)
-
-    def teardown(self, worker: Any) -> None:
-        _WORKER_PLANS.pop(self.key, None)
-
-
-def _dask_partition(part: gpd.GeoDataFrame, key: str, job: ScreeningJob) -> pd.DataFrame:
-    rows = screen_records(_WORKER_PLANS[key], job, part)
-    return pd.DataFrame({"position": part["_position"].to_numpy(), "row": [json.dumps(r) for r in rows]})
-
-
-def _screen_dask(data: PlanData, job: ScreeningJob, sites: gpd.GeoDataFrame, *, key: str,
-                 scheduler: str | None, workers: int, progress: Progress | None) -> list[dict[str, Any]]:
-    import dask_geopandas
-    from distributed import Client, LocalCluster, as_completed
-
-    from api.service.prepared import plan_blob
-
-    if scheduler:
-        client, cluster = Client(scheduler, timeout="30s"), None
-    else:
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
-        client = Client(cluster)
-    try:
-        client.register_plugin(PlanPlugin(key, plan_blob(data)), name=f"planmap-plan-{key}")
-        frame = sites.copy()
-        frame["_position"] = np.arange(len(frame))
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        partitions = max(1, min(len(frame), n_workers * 8, math.ceil(len(frame) / CHUNK)))
-        parts = dask_geopandas.from_geopandas(frame, npartitions=partitions)
-        meta = pd.DataFrame({"position": pd.Series(dtype="int64"), "row": pd.Series(dtype=object)})
-        screened = parts.map_partitions(_dask_partition, key, job, meta=meta)
-        futures = client.compute(screened.to_delayed())
-        found: list[pd.DataFrame] = []
-        done = 0
-        for future in as_completed(futures):
-            part = future.result()
-            found.append(part)
-            done += len(part)
-            if progress:
-                progress(done, len(frame))
-        table = pd.concat(found).sort_values("position") if found else meta
-        return [json.loads(text) for text in table["row"]]
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 # ---------------------------------------------------------------------------------------------- use case
 def screen(data: PlanData, job: ScreeningJob, sites: gpd.GeoDataFrame, *, engine: str = "local",
            workers: int | None = None, scheduler: str | None = None, plan_key: str = "plan",
@@ -313,8 +246,10 @@ def screen(data: PlanData, job: ScreeningJob, sites: gpd.GeoDataFrame, *, engine
     if engine == "local":
         rows = _screen_local(data, job, sites, workers, progress)
     elif engine == "dask":
-        rows = _screen_dask(data, job, sites, key=plan_key, scheduler=scheduler, workers=workers,
-                            progress=progress)
+        from api.service.screening_dask import screen_dask
+
+        rows = screen_dask(data, job, sites, key=plan_key, scheduler=scheduler, workers=workers,
+                           progress=progress)
     else:
         raise BadRequestError(f"unknown engine {engine!r}; engines: local, dask")
     seconds = time.perf_counter() - started

@@ -151,3 +151,24 @@ def test_cli_writes_one_row_per_feature_with_a_summary(tmp_path, monkeypatch, ca
         assert math.isclose(float(table.loc[0, "length_m"]), 320.0, abs_tol=0.5)
     code = main(["screen", str(path), "--ruleset", "nope", "--plan", "tiny", "--out", str(tmp_path / "x.csv")])
     assert code == 2 and "unknown ruleset" in capsys.readouterr().err
+
+
+def test_dask_local_cluster_gives_the_local_engine_s_rows(service, sites_frame, tmp_path):
+    pytest.importorskip("dask_geopandas")
+    from distributed import Client, LocalCluster
+
+    many = pd.concat([sites_frame] * 4, ignore_index=True)
+    many["id"] = [f"s{i}" for i in range(len(many))]
+    path = tmp_path / "many.geojson"
+    many.to_file(path)
+    sites = read_sites(path)
+    local = screen(service.data, _job(service), sites, workers=1).frame
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=60)
+        remote = screen(service.data, _job(service), sites, engine="dask", scheduler=cluster.scheduler_address,
+                        plan_key="tiny-test").frame
+        held = client.run(lambda: sorted(__import__("api.service.screening_dask", fromlist=["_WORKER_PLANS"])
+                                         ._WORKER_PLANS))
+    pd.testing.assert_frame_equal(local, remote)
+    assert len(held) == 2 and all(keys == ["tiny-test"] for keys in held.values())
