@@ -138,7 +138,7 @@ class LayerSpec(_Strict):
     def osm_derived(self) -> bool:
         """Whether the layer rests on OpenStreetMap data (ODbL: "© OpenStreetMap contributors" travels with it)."""
         text = self.provenance_text
-        return "openstreetmap" in text or "odbl" in text or self.provider == "osm-xml"
+        return "openstreetmap" in text or "odbl" in text or self.provider in ("osm-xml", "osm-pbf")
 
     @field_validator("source_crs")
     @classmethod
@@ -264,9 +264,9 @@ def role_problems(catalogue: Catalogue) -> list[str]:
             if family is not None and family not in role.families:
                 problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} holds {spec.geometry_type}, "
                                 f"the role needs {' or '.join(sorted(role.families))} geometries")
-            if role.provider and spec.provider != role.provider:
+            if role.provider and spec.provider not in role.provider:
                 problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} must use provider "
-                                f"{role.provider!r} (it uses {spec.provider!r})")
+                                f"{' or '.join(map(repr, role.provider))} (it uses {spec.provider!r})")
             missing = [f for f in role.fields if f not in spec.fields]
             if missing:
                 problems.append(f"plan {plan!r}, role {name!r}: layer {layer_id!r} lacks field(s) "
