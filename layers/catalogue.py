@@ -39,6 +39,9 @@ GeometryType = Literal[
 FieldType = Literal["string", "integer", "number", "boolean", "array", "object", "date"]
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
+#: libyaml's safe loader where PyYAML was built with it (several times faster at start-up), else PyYAML's
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -326,7 +329,7 @@ def load_catalogue(path: Path | str) -> Catalogue:
     """Read and validate ``catalogue.yaml``."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except FileNotFoundError:
         raise CatalogueError(f"{path}: catalogue file not found") from None
     except yaml.YAMLError as exc:

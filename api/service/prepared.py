@@ -87,7 +87,7 @@ def _write_layer(frame: gpd.GeoDataFrame, folder: Path, layer_id: str) -> str:
     target = folder / f"{layer_id}.parquet"
     try:
         frame.to_parquet(target, index=True)
-        back = gpd.read_parquet(target)
+        back = _read_layer(folder, layer_id, "parquet")
         if list(back.columns) != list(frame.columns) or not back.index.equals(frame.index) or any(
                 back[c].dtype != frame[c].dtype for c in frame.columns):
             raise TypeError("columns change type in Parquet")
@@ -99,9 +99,25 @@ def _write_layer(frame: gpd.GeoDataFrame, folder: Path, layer_id: str) -> str:
         return "pickle"
 
 
-def _read_layer(folder: Path, layer_id: str, kind: str) -> gpd.GeoDataFrame:
+def _from_arrow(table: Any, crs_cache: dict[str, CRS]) -> gpd.GeoDataFrame:
+    """A GeoParquet table as a GeoDataFrame, each CRS parsed once per start (pyproj parsing PROJJSON costs tens of
+    milliseconds, and geopandas would parse it for every geometry column)."""
+    geo = json.loads(table.schema.metadata[b"geo"])
+    name = geo["primary_column"]
+    crs_json = geo["columns"][name].get("crs")
+    key = json.dumps(crs_json, sort_keys=True)
+    if key not in crs_cache:
+        crs_cache[key] = CRS.from_epsg(4326) if crs_json is None else CRS.from_json_dict(crs_json)
+    frame = table.to_pandas()
+    frame[name] = gpd.GeoSeries(shapely.from_wkb(frame[name].to_numpy()), index=frame.index, crs=crs_cache[key])
+    return gpd.GeoDataFrame(frame, geometry=name, crs=crs_cache[key])
+
+
+def _read_layer(folder: Path, layer_id: str, kind: str, crs_cache: dict[str, CRS] | None = None) -> gpd.GeoDataFrame:
     if kind == "parquet":
-        frame = gpd.read_parquet(folder / f"{layer_id}.parquet")
+        import pyarrow.parquet as pq
+
+        frame = _from_arrow(pq.read_table(folder / f"{layer_id}.parquet"), {} if crs_cache is None else crs_cache)
     else:
         with open(folder / f"{layer_id}.pickle", "rb") as handle:
             frame = pickle.load(handle)
@@ -137,8 +153,9 @@ class PreparedPlanCache:
         if manifest is None or set(manifest["layers"]) != {spec.id for spec in plan.specs}:
             return None
         folder = self.folder(plan) / "layers"
+        crs_cache: dict[str, CRS] = {}
         try:
-            return {layer_id: LayerData(_read_layer(folder, layer_id, kind))
+            return {layer_id: LayerData(_read_layer(folder, layer_id, kind, crs_cache))
                     for layer_id, kind in manifest["layers"].items()}
         except Exception as exc:  # noqa: BLE001 — a damaged cache is rebuilt, never fatal
             logger.warning("prepared-plan cache %s unreadable (%s): reading the plan's files", folder, exc)
