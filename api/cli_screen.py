@@ -19,8 +19,8 @@ def _screen(args: argparse.Namespace) -> int:
     try:
         sites = read_sites(args.sites, crs=args.crs, layer=args.layer)
         service = load_service(args.plan or settings.plan, settings.plans_dir)
-        job = ScreeningJob(service.ruleset(args.ruleset), parse_pairs(args.attr_field, "--attr-field"),
-                           parse_pairs(args.param, "--param"))
+        job = ScreeningJob.for_plan(service, args.ruleset, parse_pairs(args.attr_field, "--attr-field"),
+                                    parse_pairs(args.param, "--param"))
         print(f"planmap screen: {len(sites)} sites from {Path(args.sites).name}, ruleset {args.ruleset!r}, "
               f"plan {service.plan_id!r}, engine {args.engine}", file=sys.stderr)
         result = screen(service.data, job, sites, engine=args.engine, workers=args.workers,

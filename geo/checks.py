@@ -320,7 +320,8 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
 # ---------------------------------------------------------------------------------------------- check
 def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mapping[str, Any] | None = None,
               parameters: Mapping[str, Any] | None = None, from_text: bool = False,
-              with_context: bool = True, with_drawing: bool = True) -> dict[str, Any]:
+              with_context: bool = True, as_reference: bool = False,
+              with_drawing: bool = True) -> dict[str, Any]:
     """Measure a site, judge it against ``ruleset`` and place it in the plan.
 
     Parameters
@@ -340,6 +341,9 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
         Attributes and parameters are command-line strings to parse.
     with_context
         Include the plan context (skipped by the plan audit).
+    as_reference
+        The plan uses the ruleset as another place's standard, for reference: items bound to that place
+        become manual reviews (see :func:`geo.rules.kinds.evaluate`).
     with_drawing
         Include the drawn centre line and width transects (EPSG:4326 GeoJSON); batch screening, which shows
         neither, skips them (``centreline`` and ``width_profile`` are then None; nothing else changes).
@@ -385,7 +389,7 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
     results = crit.evaluate(ruleset, measurements={**measurements, **measured, "supplied": supplied},
                             attributes=given_attributes,
                             parameters=resolved, accessibility=accessibility, location=location,
-                            roles=plan.roles)
+                            roles=plan.roles, as_reference=as_reference)
     report = {
         "ruleset": ruleset.id,
         "ruleset_title": {"zh": ruleset.title.zh, "en": ruleset.title.en},
@@ -437,7 +441,9 @@ def transit_criterion(ruleset: Ruleset) -> str | None:
 
 
 def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset],
-               plan: PlanData, *, audits: Mapping[str, str]) -> dict[str, Any]:
+               plan: PlanData, *, audits: Mapping[str, str],
+               references: Iterable[str] = (),
+               parameters: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Run the right ruleset over every zone of the plan.
 
     Parameters
@@ -451,6 +457,11 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
         The plan's data (:class:`geo.plandata.PlanData`).
     audits
         Zone kind → ruleset id the plan applies to zones of that kind (the catalogue's ``audits``).
+    references
+        Ids of the rulesets the plan uses as another place's standard (see ``as_reference`` of
+        :func:`run_check`).
+    parameters
+        Ruleset id → parameters the plan sets for it (e.g. the end of its night window).
 
     Returns
     -------
@@ -462,6 +473,7 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     ``zone_kind`` is the feature's own where its ruleset says it (a night-economy complex), else the layer's.
     """
     transit_ruleset = next((r for r in rulesets.values() if transit_criterion(r)), None)
+    references = set(references)
     rows = []
     for layer_id, zone_kind, frame in zones:
         for fid, feature in frame.iterrows():
@@ -478,7 +490,9 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
                 continue
             attributes, problems = _zone_attributes(used, feature)
             try:
-                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False)
+                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False,
+                                   as_reference=used.id in references,
+                                   parameters=(parameters or {}).get(used.id))
             except GeoError as exc:
                 rows.append({**entry, "overall": None, "error": str(exc)})
                 continue

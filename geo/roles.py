@@ -42,6 +42,8 @@ ROLES: dict[str, Role] = {r.name: r for r in (
          description="the district outline: clips maps, coverage shares and the metric CRS"),
     Role("streets", "街道网络", "Street network", _LINE, provider=("osm-xml", "osm-pbf"),
          description="the walkable street network (routable OSM XML or PBF) for walking distances and isochrones"),
+    Role("land", "陆域", "Land area", _AREA,
+         description="the district's land (without sea): coverage shares are also given over it"),
     Role("coast", "海岸线", "Coastline", _LINE,
          description="shore line; a site's distance to the coast is reported when present"),
     Role("transit_lines", "轨道交通线路", "Transit lines", _LINE),

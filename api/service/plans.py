@@ -147,14 +147,25 @@ class PlanService:
         return [{**ruleset.summary(), "adoption": self.adoption(rid),
                  "default": rid == self.source.default_ruleset} for rid, ruleset in self.rulesets.items()]
 
+    def plan_parameters(self, ruleset: Ruleset) -> dict[str, Any]:
+        """Parameters the plan itself sets for a ruleset: its night window ends the night (``night_ends``)."""
+        window = self.plan.night_window
+        if window and "night_ends" in ruleset.parameters:
+            return {"night_ends": window[1]}
+        return {}
+
     # ------------------------------------------------------------------ use cases
     def check_site(self, site: Any, ruleset_id: Any, *, attributes: Mapping[str, Any] | None = None,
                    parameters: Mapping[str, Any] | None = None, from_text: bool = False,
                    with_context: bool = True) -> dict[str, Any]:
         """Check a site (any form :func:`geo.site.parse_site` takes) against one of the plan's rulesets."""
         ruleset = self.ruleset(ruleset_id)
-        report = run_check(site, ruleset, self.data, attributes=attributes, parameters=parameters,
-                           from_text=from_text, with_context=with_context)
+        given: Any = parameters
+        if parameters is None or isinstance(parameters, Mapping):
+            given = {**self.plan_parameters(ruleset), **(parameters or {})}
+        report = run_check(site, ruleset, self.data, attributes=attributes, parameters=given,
+                           from_text=from_text, with_context=with_context,
+                           as_reference=self.adoption(ruleset.id)["status"] == "reference")
         return self._stamp(report, ruleset.id)
 
     def _stamp(self, report: dict[str, Any], ruleset_id: str) -> dict[str, Any]:
@@ -168,7 +179,10 @@ class PlanService:
         with self._audit_lock:
             if self._audit is None:
                 zones = [(spec.id, spec.zone_kind, self.layer(spec.id)) for spec in self.source.zone_layers]
-                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits)
+                references = [rid for rid in self.rulesets if self.adoption(rid)["status"] == "reference"]
+                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits,
+                                    references=references,
+                                    parameters={rid: self.plan_parameters(r) for rid, r in self.rulesets.items()})
                 self._audit = {"plan": self.plan_id, "data_hash": self.data_hash,
                                "adoption": {rid: self.adoption(rid) for rid in self.source.audits.values()},
                                **result}

@@ -67,6 +67,17 @@ class ScreeningJob:
     ruleset: Ruleset
     attr_fields: Mapping[str, str] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: the plan holds the ruleset as another place's standard (see :meth:`PlanService.check_site`)
+    as_reference: bool = False
+
+    @classmethod
+    def for_plan(cls, service: Any, ruleset_id: str, attr_fields: Mapping[str, str] | None = None,
+                 parameters: Mapping[str, Any] | None = None) -> ScreeningJob:
+        """The job a plan's single check would run: the plan's own parameters (night window) under the given
+        ones, and the ruleset's adoption."""
+        ruleset = service.ruleset(ruleset_id)
+        return cls(ruleset, dict(attr_fields or {}), {**service.plan_parameters(ruleset), **(parameters or {})},
+                   as_reference=service.adoption(ruleset.id)["status"] == "reference")
 
     def columns(self) -> list[str]:
         """The row's columns, geometry excepted, in order."""
@@ -155,7 +166,7 @@ def check_one(data: PlanData, job: ScreeningJob, geometry: shapely.Geometry | No
     try:
         report = run_check(geometry, job.ruleset, data, attributes=site_attributes(job, properties),
                            parameters=job.parameters, from_text=True, with_context=False,
-                           with_drawing=False)
+                           as_reference=job.as_reference, with_drawing=False)
     except GeoError as exc:
         return row_from_report(job, input_id, name, None, str(exc))
     return row_from_report(job, input_id, name, report)

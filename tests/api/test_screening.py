@@ -51,7 +51,7 @@ def sites_frame() -> gpd.GeoDataFrame:
 
 
 def _job(service: PlanService, **parameters) -> ScreeningJob:
-    return ScreeningJob(service.ruleset(RULESET), {"merchants": "shops"}, parameters)
+    return ScreeningJob.for_plan(service, RULESET, {"merchants": "shops"}, parameters)
 
 
 def test_rows_equal_single_checks_feature_for_feature(service, sites_frame, tmp_path):
