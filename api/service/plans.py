@@ -18,6 +18,7 @@ import geopandas as gpd
 import shapely
 
 from api.service.errors import BadRequestError, NotFoundError
+from api.service.prepared import PreparedPlanCache, cache_dir_from_env
 from geo.checks import plan_audit, run_check
 from geo.network import WalkNetwork
 from geo.plandata import PlanData
@@ -37,12 +38,18 @@ class PlanService:
     offered here too, so that map builders and exports read one object.
     """
 
-    def __init__(self, source: Plan, *, build_network: bool = True, network: WalkNetwork | None = None) -> None:
+    def __init__(self, source: Plan, *, build_network: bool = True, network: WalkNetwork | None = None,
+                 cache: PreparedPlanCache | None = None) -> None:
         self.source = source
         started = time.perf_counter()
-        graph = source.graph
-        if network is None and build_network and graph is not None:
-            network = WalkNetwork.from_graph(graph, source.metric_crs)
+        if network is None and build_network and cache is not None and source.from_cache:
+            network = cache.load_network(source)
+        if network is None and build_network and source.role_layer("streets") is not None:
+            graph = source.graph
+            if graph is not None:
+                network = WalkNetwork.from_graph(graph, source.metric_crs)
+        if cache is not None and not source.from_cache:
+            cache.store(source, network)
         #: the walk network (given by the caller when prepared elsewhere, else built from the streets role)
         self.network: WalkNetwork | None = network
         self.data = PlanData(
@@ -204,6 +211,15 @@ class PlanService:
                 "bbox": list(self.bbox()), "data_date": self.plan.data_date, "data_hash": self.data_hash}
 
 
+def load_service(plan_id: str, plans_dir: Path | str = PLANS_DIR, *, build_network: bool = True,
+                 cache_dir: Path | str | None = None) -> PlanService:
+    """Load one plan and prepare it, through the prepared-plan cache when there is one (``cache_dir``, else
+    the environment's)."""
+    root = Path(cache_dir) if cache_dir is not None else cache_dir_from_env()
+    cache = PreparedPlanCache(root) if root is not None else None
+    return PlanService(load_plan(plan_id, plans_dir, layer_cache=cache), build_network=build_network, cache=cache)
+
+
 class PlanRegistry:
     """The plans one service serves, each with its own :class:`PlanService` (no cache is shared)."""
 
@@ -216,12 +232,17 @@ class PlanRegistry:
 
     @classmethod
     def load(cls, plan_ids: Iterable[str] | None, default: str, plans_dir: Path | str = PLANS_DIR,
-             *, build_network: bool = True) -> PlanRegistry:
-        """Load and validate the plans (all plan folders when ``plan_ids`` is None); a bad one stops start-up."""
+             *, build_network: bool = True, cache_dir: Path | str | None = None) -> PlanRegistry:
+        """Load and validate the plans (all plan folders when ``plan_ids`` is None); a bad one stops start-up.
+
+        Prepared plans are read from and written to ``cache_dir`` (default: the environment's, see
+        :func:`api.service.prepared.cache_dir_from_env`; none when unset).
+        """
         ids = list(plan_ids) if plan_ids else available_plans(plans_dir)
         if default not in ids:
             ids.insert(0, default)
-        return cls([PlanService(load_plan(pid, plans_dir), build_network=build_network) for pid in ids], default)
+        return cls([load_service(pid, plans_dir, build_network=build_network, cache_dir=cache_dir)
+                    for pid in ids], default)
 
     @property
     def default(self) -> PlanService:
