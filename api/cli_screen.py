@@ -13,11 +13,11 @@ def _screen(args: argparse.Namespace) -> int:
     from api.service.screening import ScreeningJob, parse_pairs, screen, text_progress, write_result
     from api.settings import Settings
     from layers.errors import LayersError
-    from layers.sitefiles import read_sites
+    from layers.imports import read_sites
 
     settings = Settings()
     try:
-        sites = read_sites(args.sites, crs=args.crs, layer=args.layer)
+        sites = read_sites(args.sites, crs=args.crs)
         service = load_service(args.plan or settings.plan, settings.plans_dir)
         job = ScreeningJob.for_plan(service, args.ruleset, parse_pairs(args.attr_field, "--attr-field"),
                                     parse_pairs(args.param, "--param"))
@@ -46,7 +46,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="OUT.gpkg|csv|geojson")
     parser.add_argument("--plan", default=None, metavar="ID", help="plan id (default: PLANMAP_PLAN or xigang)")
     parser.add_argument("--crs", default=None, help="CRS of a file that names none (EPSG:4547, GCJ-02 …)")
-    parser.add_argument("--layer", default=None, help="layer of a multi-layer GeoPackage")
     parser.add_argument("--attr-field", action="append", metavar="ATTR=COLUMN",
                         help="read a ruleset attribute from a column (repeatable)")
     parser.add_argument("--param", action="append", metavar="KEY=VALUE", help="a ruleset parameter (repeatable)")

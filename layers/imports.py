@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import geopandas as gpd
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
 from geo.crs import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
@@ -40,6 +42,9 @@ FORMATS = {"geojson": "GeoJSON", "kml": "KML", "kmz": "KMZ", "gpkg": "GeoPackage
            "dxf": "DXF", "csv": "CSV (WKT)"}
 _NAME_FIELDS = ("name", "名称", "名字", "地块名称", "title", "NAME", "Name")
 _WKT_FIELDS = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "图形")
+_XY_FIELDS = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("x", "y"), ("经度", "纬度"))
+#: properties that name a feature's own id in a file (batch rows keep it as ``input_id``)
+_ID_FIELDS = ("id", "fid", "ID", "FID", "编号", "parcel_id", "handle")
 
 
 @dataclass
@@ -67,8 +72,11 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_crs_choice(text: str | None) -> str | None:
-    """Normalise a ``crs`` choice (``4547``, ``epsg:4547``, ``gcj02``, ``bd-09`` …); None when not given."""
+def parse_crs_choice(text: str | None, *, any_epsg: bool = False) -> str | None:
+    """Normalise a ``crs`` choice (``4547``, ``epsg:4547``, ``gcj02``, ``bd-09`` …); None when not given.
+
+    ``any_epsg`` accepts any EPSG code pyproj knows besides :data:`CRS_CHOICES` (the batch command line).
+    """
     if text is None or not str(text).strip():
         return None
     value = str(text).strip().upper().replace("_", "-")
@@ -76,6 +84,12 @@ def parse_crs_choice(text: str | None) -> str | None:
         value = f"EPSG:{value}"
     value = {"GCJ02": "GCJ-02", "BD09": "BD-09", "WGS84": "EPSG:4326", "CGCS2000": "EPSG:4490",
              "CRS84": "EPSG:4326"}.get(value.replace("-", ""), value)
+    if any_epsg and value.startswith("EPSG:") and value not in CRS_CHOICES:
+        try:
+            CRS.from_user_input(value)
+        except CRSError:
+            raise ImportFileError(f"未知坐标系 unknown crs {text!r}") from None
+        return value
     if value not in CRS_CHOICES:
         raise ImportFileError(f"不支持的坐标系 unsupported crs {text!r}; choose one of EPSG:4326, EPSG:4490, "
                               "EPSG:4534–EPSG:4554 (CGCS2000 3° Gauss–Krüger), GCJ-02, BD-09")
@@ -115,7 +129,8 @@ def detect_format(data: bytes, filename: str) -> str:
 
 
 def read_site_file(data: bytes, filename: str, crs: str | None = None, *,
-                   max_features: int = MAX_FEATURES) -> ImportResult:
+                   max_features: int | None = MAX_FEATURES, max_bytes: int | None = MAX_BYTES,
+                   any_epsg: bool = False) -> ImportResult:
     """Read every feature of a site file into EPSG:4326.
 
     Parameters
@@ -127,8 +142,11 @@ def read_site_file(data: bytes, filename: str, crs: str | None = None, *,
     crs
         The chosen CRS (see :data:`CRS_CHOICES`) for files that do not carry one; a file that names a different
         CRS is refused rather than guessed.
-    max_features
-        More features than this raise :class:`~layers.errors.ImportTooLargeError` (a batch job's work).
+    max_features, max_bytes
+        More features (or bytes) than this are refused (None: no limit, for batch screening);
+        too many features raise :class:`~layers.errors.ImportTooLargeError` (a batch job's work).
+    any_epsg
+        Accept any EPSG code as ``crs`` (see :func:`parse_crs_choice`).
 
     Returns
     -------
@@ -142,16 +160,16 @@ def read_site_file(data: bytes, filename: str, crs: str | None = None, *,
     filename = PurePosixPath(filename or "upload").name or "upload"
     if not data:
         raise ImportFileError(f"{filename}: 文件为空 the file is empty")
-    if len(data) > MAX_BYTES:
+    if max_bytes is not None and len(data) > max_bytes:
         raise ImportFileError(f"{filename}: 文件过大 the file has {len(data) / 1e6:.1f} MB; at most "
-                              f"{MAX_BYTES // 1024 // 1024} MB")
-    chosen = parse_crs_choice(crs)
+                              f"{max_bytes // 1024 // 1024} MB")
+    chosen = parse_crs_choice(crs, any_epsg=any_epsg)
     fmt = detect_format(data, filename)
     reader = _READERS[fmt]
     raw, file_crs, warnings = reader(data, filename)
     if not raw:
         raise ImportFileError(f"{filename}: 文件中没有要素 the file holds no features")
-    if len(raw) > max_features:
+    if max_features is not None and len(raw) > max_features:
         raise ImportTooLargeError(f"{filename}: {len(raw)} 个要素, 超过单次导入上限 {max_features}; "
                                   f"{len(raw)} features, more than {max_features} per import: submit it as a batch")
     crs_used, source = _resolve_crs(filename, fmt, file_crs, chosen, raw)
@@ -176,15 +194,16 @@ def _resolve_crs(filename: str, fmt: str, file_crs: CRS | None, chosen: str | No
                  raw: list[tuple[Any, dict, str | None]]) -> tuple[str, str]:
     if file_crs is not None:
         code = file_crs.to_epsg(min_confidence=70)
+        if code is None:  # OGC:CRS84 (GeoJSON, GeoPackage) is WGS 84 in lon/lat order; likewise CGCS2000
+            code = next((c for c in (4326, 4490) if file_crs.equals(CRS.from_epsg(c), ignore_axis_order=True)),
+                        None)
         named = f"EPSG:{code}" if code else None
         geographic_wgs = code in (4326, 4490) or (file_crs.is_geographic and code is None)
         if chosen is None:
             if named is None:
                 raise ImportFileError(f"{filename}: 文件坐标系无法识别 the file's CRS ({file_crs.name}) has no EPSG code; "
                                       "choose crs=")
-            if named not in CRS_CHOICES:
-                return named, "file"  # any EPSG CRS pyproj knows is read as the file says
-            return named, "file"
+            return named, "file"  # any EPSG CRS pyproj knows is read as the file says
         if chosen in ("GCJ-02", "BD-09") and geographic_wgs:
             return chosen, "request"  # the shifted datums of web maps are never written in files
         if named != chosen:
@@ -431,10 +450,20 @@ def _read_csv(data: bytes, filename: str) -> tuple[Raw, CRS | None, list[str]]:
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     columns = {name.strip().lower(): name for name in reader.fieldnames or []}
     wkt_column = next((columns[c] for c in _WKT_FIELDS if c in columns), None)
-    if wkt_column is None:
-        raise ImportFileError(f"{filename}: CSV 缺少 WKT 列 the CSV has no WKT column (name it wkt or geometry); "
-                              f"columns: {', '.join(reader.fieldnames or []) or 'none'}")
+    xy = next(((columns[x], columns[y]) for x, y in _XY_FIELDS if x in columns and y in columns), None)
+    if wkt_column is None and xy is None:
+        raise ImportFileError(f"{filename}: CSV 缺少 WKT 列或经纬度列 the CSV has no WKT column (name it wkt or "
+                              f"geometry) and no lon/lat columns; columns: "
+                              f"{', '.join(reader.fieldnames or []) or 'none'}")
     raw: Raw = []
+    if wkt_column is None:
+        for line, row in enumerate(reader, start=2):
+            properties = {k.strip(): v for k, v in row.items() if k is not None and k not in xy and v not in (None, "")}
+            try:
+                raw.append((shapely.Point(float(row[xy[0]]), float(row[xy[1]])), properties, None))
+            except (TypeError, ValueError):
+                raw.append((None, properties, f"第 {line} 行坐标无效 line {line}: {xy[0]}/{xy[1]} are not numbers"))
+        return raw, None, []
     for line, row in enumerate(reader, start=2):
         properties = {k.strip(): v for k, v in row.items() if k is not None and k != wkt_column and v not in (None, "")}
         text_value = (row.get(wkt_column) or "").strip()
@@ -449,3 +478,44 @@ _READERS: dict[str, Callable[[bytes, str], tuple[Raw, CRS | None, list[str]]]] =
     "geojson": _read_geojson, "kml": _read_kml, "kmz": _read_kmz, "gpkg": _read_gpkg, "shp": _read_shapefile_zip,
     "dxf": _read_dxf, "csv": _read_csv,
 }
+
+
+# ---------------------------------------------------------------------------------------------- files on disk
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def read_sites(path: Path | str, *, crs: str | None = None) -> gpd.GeoDataFrame:
+    """Every feature of a site file on disk as one frame (EPSG:4326), for batch screening.
+
+    The same reader as an upload (:func:`read_site_file`), without its size limits and with any EPSG code
+    accepted as ``crs``; a loose ``.shp`` is read with its side files.
+
+    Returns
+    -------
+    GeoDataFrame with ``input_id`` (the file's id field, or the feature's position), ``name``, the file's
+    plain properties, ``problem`` (why a feature cannot be checked, else None) and ``geometry`` (None where
+    there is a problem).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: 文件不存在 no such file")
+    if path.suffix.lower() == ".shp":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as bundle:
+            for suffix in _SHAPEFILE_PARTS:
+                part = path.with_suffix(suffix)
+                if part.is_file():
+                    bundle.write(part, part.name)
+        data, filename = buffer.getvalue(), path.with_suffix(".zip").name
+    else:
+        data, filename = path.read_bytes(), path.name
+    result = read_site_file(data, filename, crs, max_features=None, max_bytes=None, any_epsg=True)
+    rows = []
+    for site in result.sites:
+        own_id = next((site.properties[k] for k in _ID_FIELDS if site.properties.get(k) not in (None, "")), None)
+        properties = {k: v for k, v in site.properties.items() if k not in ("input_id", "name", "problem")}
+        rows.append({"input_id": str(own_id if own_id is not None else site.index), "name": site.name,
+                     **properties, "problem": site.problem, "geometry": site.geometry})
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    front = ["input_id", "name"]
+    return frame[front + [c for c in frame.columns if c not in front]]

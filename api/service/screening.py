@@ -232,7 +232,7 @@ def screen(data: PlanData, job: ScreeningJob, sites: gpd.GeoDataFrame, *, engine
     job
         Ruleset, attribute columns and parameters.
     sites
-        What :func:`layers.sitefiles.read_sites` returns (``input_id``, ``name``, ``problem``, columns, geometry).
+        What :func:`layers.imports.read_sites` returns (``input_id``, ``name``, ``problem``, columns, geometry).
     engine
         ``local`` or ``dask``.
     workers

@@ -15,8 +15,9 @@ from api.service import PlanService
 from api.service.errors import BadRequestError
 from api.service.screening import ScreeningJob, screen
 from geo.network import WalkNetwork
+from layers.errors import ImportFileError
+from layers.imports import read_sites
 from layers.plan import load_plan
-from layers.sitefiles import SiteFileError, read_sites
 from tests.geo import tiny_plan as tp
 
 RULESET = "night-economy-street"
@@ -105,7 +106,7 @@ def test_reader_reads_csv_wkt_and_dxf_in_a_given_crs(tmp_path):
     frame = read_sites(csv)
     assert list(frame["input_id"]) == ["k1", "k2"] and list(frame["name"]) == ["甲", "乙"]
     assert frame.geometry.iloc[0].equals_exact(street, 1e-12)
-    assert frame.geometry.iloc[1] is None and "unreadable WKT" in frame.loc[1, "problem"]
+    assert frame.geometry.iloc[1] is None and "invalid WKT" in frame.loc[1, "problem"]
 
     document = ezdxf.new()
     space = document.modelspace()
@@ -115,10 +116,10 @@ def test_reader_reads_csv_wkt_and_dxf_in_a_given_crs(tmp_path):
     space.add_line((x0, y0), (x0 + 50, y0), dxfattribs={"layer": "路"})
     dxf = tmp_path / "sites.dxf"
     document.saveas(dxf)
-    with pytest.raises(SiteFileError, match="--crs"):
+    with pytest.raises(ImportFileError, match="choose crs="):
         read_sites(dxf)
     frame = read_sites(dxf, crs="32651")
-    assert list(frame["name"]) == ["地块A", "路"]
+    assert [name.split(" #")[0] for name in frame["name"]] == ["地块A", "路"]  # layer and entity handle
     assert frame.geometry.iloc[0].geom_type == "Polygon"
     assert shapely.area(tp.to_local(frame.geometry.iloc[0])) == pytest.approx(320 * 8, rel=1e-6)
     assert frame.geometry.iloc[1].geom_type == "LineString"
