@@ -32,7 +32,7 @@ HEADER = """<header class="pm-header">
 </header>"""
 
 LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
-<details open><summary>{{ t('图例', 'Legend') }}</summary>
+<details open><summary>{{ word('ui.legend') }}<button type="button" class="pm-opacity-toggle" title="{{ word('ui.opacity') }}">{{ word('ui.opacity') }}</button></summary>
 {% for entry in entries %}
 <div class="pm-legend-entry" data-layer="{{ entry.id }}">
   {% if entry.categorised %}
@@ -45,6 +45,7 @@ LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
   {% endif %}
 </div>
 {% endfor %}
+{% for note in notes %}<div class="pm-legend-note{% if note.cls %} {{ note.cls }}{% endif %}"{% if note.layer %} data-layer="{{ note.layer }}"{% endif %}>{% if note.css %}<span class="pm-swatch pm-swatch-{{ note.kind }}" style="{{ note.css }}"></span>{% endif %}<span>{{ note.text }}</span></div>{% endfor %}
 </details>
 </div>"""
 
@@ -63,7 +64,7 @@ ATTRIBUTES = """<table class="pm-attrs">
 PROVENANCE = """<h3>{{ t('数据来源', 'Provenance') }}</h3>
 <table class="pm-provenance">
 <tr><th>{{ t('来源', 'Source') }}</th><td>{{ source }}</td></tr>
-<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>
+{% if method %}<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>{% endif %}
 <tr><th>{{ t('精度', 'Accuracy') }}</th><td>±{{ accuracy }} m</td></tr>
 {% if licence %}<tr><th>{{ t('许可', 'Licence') }}</th><td>{{ licence }}</td></tr>{% endif %}
 {% if date %}<tr><th>{{ t('日期', 'Date') }}</th><td>{{ date }}</td></tr>{% endif %}
