@@ -16,6 +16,7 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
+import shapely.geometry
 from branca.element import Figure
 from folium.plugins import Draw, GroupedLayerControl
 
@@ -162,6 +163,7 @@ def layer_config(spec: LayerSpec, payload: LayerPayload, opts: PageOptions, **ov
     fields = [[name, field_title(spec, name, opts.lang), field_kind(spec, name)] for name in spec.fields
               if name not in skip]
     link, link_label = _link_for(spec, opts)
+    check_link = f"{opts.maps_url}/check?zone=" if spec.zone_kind and not opts.standalone else None
     config = {
         "id": spec.id,
         "title": layer_title(spec, opts.lang),
@@ -175,6 +177,7 @@ def layer_config(spec: LayerSpec, payload: LayerPayload, opts: PageOptions, **ov
         "interactive": True,
         "link": link,
         "link_label": link_label,
+        "check_link": check_link,
     }
     if spec.style.emphasis_field and spec.style.emphasis_field in spec.fields:
         config["emphasis"] = {"field": spec.style.emphasis_field,
@@ -699,17 +702,33 @@ def build_project_map(store: Any, project_id: str, opts: PageOptions, *, embed: 
 
 
 def ruleset_choices(store: Any, lang: str = "zh") -> list[dict[str, Any]]:
-    """Rulesets for the picker, in the plan's order: id, title, the site families they judge, their attributes."""
+    """Rulesets for the picker, in the plan's order: id, title, the site families they judge, their attributes,
+    the document they come from and whose standard each is here (``参照《…》`` for a reference)."""
     choices = []
     for rid, rs in store.rulesets.items():
         title = rs.title.en if lang == "en" else rs.title.zh
-        choices.append({"id": rid, "title": f"{title} ({rid})", "geometry": " ".join(rs.geometry),
-                        "attributes": _ruleset_attributes(rs, lang)})
+        adoption = store.adoption(rid) if hasattr(store, "adoption") else {"status": "own"}
+        document = getattr(getattr(rs, "source", None), "document", None) or ""
+        choices.append({"id": rid, "title": title, "geometry": " ".join(rs.geometry),
+                        "attributes": _ruleset_attributes(rs, lang), "document": document,
+                        "adoption": adoption_text(adoption, document, lang),
+                        "adoption_status": str(adoption.get("status") or "own")})
     return choices
 
 
-def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
+def adoption_text(adoption: Mapping[str, Any] | None, document: str, lang: str) -> str:
+    """Whose standard a ruleset is here, in words: 参照《拉萨市夜间经济示范区认定和奖励办法》, 采用《…》, 本规划标准."""
+    status = str((adoption or {}).get("status") or "own")
+    key = f"adoption.{status}" if status in vocabulary.keys("adoption") else "adoption.own"
+    text = vocabulary.word(key, lang).replace("{document}", document or "")
+    note = (adoption or {}).get("note")
+    if note and (lang == "en" or re.search(r"[\u3400-\u9fff]", str(note))) and not citations.internal(note):
+        text += f"（{note}）" if lang != "en" else f" ({note})"
+    return text
+
+
+def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
     declared = getattr(ruleset, "attributes", None)
     if isinstance(declared, Mapping):
         for name, spec in declared.items():
@@ -726,11 +745,13 @@ def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, str]]:
     return list(found.values())
 
 
-def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, str]:
+def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, Any]:
+    """What the form needs to offer an attribute as it should be typed: a yes/no choice, a percentage, the
+    formats as check boxes, a time as HH:MM, a number with its unit and minimum."""
     def pick(*attrs: str) -> Any:
         for attr in attrs:
             value = spec.get(attr) if isinstance(spec, Mapping) else getattr(spec, attr, None)
-            if value:
+            if value is not None and value != "":
                 return value
         return None
 
@@ -739,18 +760,33 @@ def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, str]:
         title = getattr(title, "en" if lang == "en" else "zh", None) or str(title)
     unit = pick("unit")
     declared_type = str(pick("type", "attribute_type") or "number")
-    kind = {"list": "array", "fraction": "number", "time": "string"}.get(declared_type, declared_type)
-    kind = kind if kind in ("number", "integer", "array", "string", "boolean") else "string"
-    choices = pick("choices")
-    hint = "、".join(str(c) for c in choices) if choices else ("22:30" if declared_type == "time" else name)
-    if declared_type == "boolean":
-        hint = "true / false"
-    return {"name": name, "title": f"{title or name}" + (f"（{unit}）" if unit else ""), "type": kind,
-            "hint": hint, "rulesets": ""}
+    kind = {"list": "array", "fraction": "fraction", "time": "time"}.get(declared_type, declared_type)
+    kind = kind if kind in ("number", "integer", "array", "string", "boolean", "fraction", "time") else "string"
+    choices = [str(c) for c in (pick("choices") or [])]
+    aliases = pick("aliases") or {}
+    names = {}
+    for choice in choices:
+        # a choice spelt in English (enterprise) is offered by its Chinese alias (企业) on a Chinese page
+        zh = next((alias for alias, target in aliases.items() if target == choice
+                   and re.search(r"[\u3400-\u9fff]", alias)), None)
+        names[choice] = zh if (lang != "en" and zh) else choice
+    if kind == "time":
+        hint = "22:30"
+    elif kind == "fraction":
+        hint = vocabulary.word("form.fraction_hint", lang)
+    else:
+        hint = ""
+    minimum = pick("minimum")
+    return {"name": name, "title": f"{title or name}" + (f"（{unit}）" if unit and lang != "en" else
+                                                         f" ({unit})" if unit else ""),
+            "type": kind, "hint": hint, "rulesets": "", "choices": [[c, names[c]] for c in choices],
+            "minimum": minimum if isinstance(minimum, (int, float)) else None}
 
 
-def build_check_map(store: Any, opts: PageOptions) -> str:
-    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map."""
+def build_check_map(store: Any, opts: PageOptions, *, zone_id: str | None = None) -> str:
+    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map.
+
+    ``zone_id`` opens the page with that zone of the plan as the site (its values can then be supplied)."""
     specs = _select_specs(store, opts)
     page_title = opts.t("选址检查", "Site check")
     plan_title = store.plan.title.en if opts.lang == "en" else store.plan.title.zh
@@ -772,15 +808,32 @@ def build_check_map(store: Any, opts: PageOptions) -> str:
             entry["rulesets"] = (entry["rulesets"] + " " + rs["id"]).strip()
     if not attributes:
         for name, kind, zh, en in DEFAULT_ATTRIBUTES:
-            attributes[name] = {"name": name, "title": en if opts.lang == "en" else zh, "type": kind, "hint": name,
-                                "rulesets": ""}
+            attributes[name] = {"name": name, "title": en if opts.lang == "en" else zh, "type": kind, "hint": "",
+                                "rulesets": "", "choices": [], "minimum": 0}
     ids = {"form_id": "pm-check-form", "report_id": "pm-report", "message_id": "pm-message",
            "download_id": "pm-download-shape", "upload_id": "pm-upload-shape"}
+    root_url = opts.maps_url[: -len("/maps")] if opts.maps_url.endswith("/maps") else ""
+    initial = None
+    if zone_id is not None:
+        spec, feature = find_zone(store, zone_id)
+        row = feature.iloc[0]
+        initial = {"type": "Feature", "geometry": shapely.geometry.mapping(feature.geometry.values[0]),
+                   "properties": {"name": labels.feature_name(row.to_dict(), spec, opts.lang) or zone_id,
+                                  "ruleset": row.get("ruleset") if isinstance(row.get("ruleset"), str) else None}}
     built.map.add_child(CheckTool(drawn, {
         "formId": ids["form_id"], "reportId": ids["report_id"], "messageId": ids["message_id"],
         "downloadId": ids["download_id"], "uploadId": ids["upload_id"],
         "endpoint": f"{opts.api_url}/checks/site",
         "isochroneEndpoint": f"{opts.api_url}/accessibility/isochrone",
+        "reportEndpoint": None if opts.standalone else f"{root_url}/export/check-report.pdf",
+        "sheetEndpoint": None if opts.standalone else f"{root_url}/export/map.pdf",
+        "rulesets": {rs["id"]: {"document": rs["document"], "adoption": rs["adoption"],
+                                "status": rs["adoption_status"], "title": rs["title"]} for rs in rulesets},
+        "attributes": {a["name"]: a["title"] for a in attributes.values()},
+        "layerTitles": {spec.id: legend_title(spec, opts.lang) for spec in store.specs},
+        "choiceLabels": {value: label for a in attributes.values() for value, label in a.get("choices") or []
+                         if value != label},
+        "initialSite": initial,
     }))
     panel = templates.render(templates.CHECK_PANEL, opts.lang, rulesets=rulesets,
                              attributes=list(attributes.values()), open_attributes=False,

@@ -123,17 +123,37 @@ CHECK_PANEL = """<aside class="pm-panel">
 <select id="pm-ruleset" name="ruleset">
 {% for rs in rulesets %}<option value="{{ rs.id }}" data-geometry="{{ rs.geometry }}"{% if loop.first %} selected{% endif %}>{{ rs.title }}</option>{% endfor %}
 </select>
+{% for rs in rulesets %}<p class="pm-adoption pm-adoption-{{ rs.adoption_status }}" data-ruleset="{{ rs.id }}"{% if not loop.first %} hidden{% endif %}>{{ rs.adoption }}</p>{% endfor %}
 {% if not rulesets %}<p class="pm-note">{{ t('本规划没有可用的规则集。', 'This plan has no rulesets.') }}</p>{% endif %}
-<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选）', 'Attributes (optional)') }}</summary>
+<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选，地图无法得知的数据）', 'Attributes (optional: what a map cannot know)') }}</summary>
 {% for a in attributes %}
-<div class="pm-attribute" data-rulesets="{{ a.rulesets }}">
+<div class="pm-attribute pm-attribute-{{ a.type }}" data-rulesets="{{ a.rulesets }}">
+{% if a.type == 'array' and a.choices %}
+<fieldset id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="multi"><legend>{{ a.title }}</legend>
+{% for value, label in a.choices %}<label class="pm-check"><input type="checkbox" value="{{ value }}"> {{ label }}</label>{% endfor %}
+</fieldset>
+{% elif a.type == 'boolean' %}
 <label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
-<input id="pm-attr-{{ a.name }}" type="{{ 'number' if a.type in ('number', 'integer') else 'text' }}"{% if a.type in ('number', 'integer') %} step="any" min="0"{% endif %}
- data-attribute="{{ a.name }}" data-type="{{ a.type }}" placeholder="{{ a.hint }}">
+<select id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="boolean">
+<option value="">{{ word('form.unset') }}</option><option value="true">{{ word('form.yes') }}</option><option value="false">{{ word('form.no') }}</option>
+</select>
+{% elif a.choices %}
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<select id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="choice">
+<option value="">{{ word('form.unset') }}</option>{% for value, label in a.choices %}<option value="{{ value }}">{{ label }}</option>{% endfor %}
+</select>
+{% else %}
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<input id="pm-attr-{{ a.name }}" type="text"{% if a.type in ('number', 'integer', 'fraction') %} inputmode="decimal"{% endif %}
+ data-attribute="{{ a.name }}" data-type="{{ a.type }}"{% if a.minimum is not none %} data-min="{{ a.minimum }}"{% endif %} placeholder="{{ a.hint }}" autocomplete="off">
+{% endif %}
+<div class="pm-field-error" role="alert" hidden></div>
 </div>
 {% endfor %}
 </details>
 <button type="submit">{{ t('检查', 'Check') }}</button>
+<button type="button" id="pm-report-pdf" disabled>{{ word('ui.report_pdf') }}</button>
+<button type="button" id="pm-site-sheet" disabled>{{ word('ui.site_sheet') }}</button>
 <button type="button" id="{{ download_id }}">{{ t('下载图形 GeoJSON', 'Download shape (GeoJSON)') }}</button>
 <label class="pm-button" for="{{ upload_id }}">{{ t('上传 GeoJSON', 'Upload GeoJSON') }}</label>
 <input type="file" id="{{ upload_id }}" accept=".geojson,.json,application/geo+json,application/json">

@@ -272,9 +272,13 @@ def project_download(project_id: str, query: MapQueryDep) -> HTMLResponse:
 
 
 @router.get("/maps/check", response_class=HTMLResponse, summary="Draw a site and check it against a ruleset")
-def check(query: MapQueryDep) -> HTMLResponse:
+def check(query: MapQueryDep,
+          zone: Annotated[str | None, Query(description="a zone id: open the page with that zone as the site")] = None,
+          ) -> HTMLResponse:
+    if zone is not None:
+        _zone_or_404(query.store, zone)
     opts = query.options("/maps/check", "/embed/map")
-    return query.respond(builders.build_check_map(query.store, opts), "check")
+    return query.respond(builders.build_check_map(query.store, opts, zone_id=zone), "check")
 
 
 # ---------------------------------------------------------------------------------------------- plan audit

@@ -14,6 +14,46 @@
   pm.pointIcon = L.divIcon({className: 'pm-point-icon', iconSize: [16, 16]});
   if (L.Draw && L.Draw.Marker) { L.Draw.Marker.mergeOptions({icon: pm.pointIcon}); }
 
+  /* The drawing toolbar speaks the page's language (set before the page builds its toolbar). */
+  var DRAW_ZH = {
+    draw: {
+      toolbar: {
+        actions: {title: '取消绘制', text: '取消'}, finish: {title: '完成绘制', text: '完成'},
+        undo: {title: '删除最后一个点', text: '删除最后一点'},
+        buttons: {polyline: '画街道中心线', polygon: '画场地范围（多边形）', rectangle: '画矩形场地',
+                  circle: '画圆', marker: '放一个点', circlemarker: '放一个圆点'}
+      },
+      handlers: {
+        circle: {tooltip: {start: '按住并拖动以画圆'}, radius: '半径'},
+        circlemarker: {tooltip: {start: '单击地图放置圆点'}},
+        marker: {tooltip: {start: '单击地图放置点'}},
+        polygon: {tooltip: {start: '单击开始画场地范围', cont: '单击继续画', end: '单击第一个点闭合'}},
+        polyline: {error: '<strong>错误：</strong>边线不能交叉！',
+                   tooltip: {start: '单击开始画线', cont: '单击继续画线', end: '单击最后一个点结束'}},
+        rectangle: {tooltip: {start: '按住并拖动以画矩形'}},
+        simpleshape: {tooltip: {end: '松开鼠标完成'}}
+      }
+    },
+    edit: {
+      toolbar: {
+        actions: {save: {title: '保存修改', text: '保存'}, cancel: {title: '放弃修改', text: '取消'},
+                  clearAll: {title: '清除所有图形', text: '全部清除'}},
+        buttons: {edit: '修改图形', editDisabled: '没有可修改的图形', remove: '删除图形', removeDisabled: '没有可删除的图形'}
+      },
+      handlers: {
+        edit: {tooltip: {text: '拖动节点或点以修改', subtext: '点“取消”放弃修改'}},
+        remove: {tooltip: {text: '单击图形将其删除'}}
+      }
+    }
+  };
+  function deepAssign(target, source) {
+    Object.keys(source).forEach(function (k) {
+      if (source[k] && typeof source[k] === 'object' && target[k] && typeof target[k] === 'object') { deepAssign(target[k], source[k]); }
+      else { target[k] = source[k]; }
+    });
+  }
+  if (L.drawLocal && document.documentElement.lang !== 'en') { deepAssign(L.drawLocal, DRAW_ZH); }
+
   // ------------------------------------------------------------------ small helpers
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -787,13 +827,15 @@
 
   pm.focus = function (map, layer, padding) {
     var bounds = layer.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, {padding: [padding || 40, padding || 40], maxZoom: 17}); }
+    if (bounds.isValid()) { map.fitBounds(bounds, {padding: [padding || 40, padding || 40], maxZoom: 17, animate: false}); }
   };
 
   // ------------------------------------------------------------------ draw-and-check
+  /* The site after a check: a near-black outline on a white halo (no layer looks like that); the fill says the
+     result in colours unlike the plan's (no orange, which the business circles use). */
   var OVERALL_STYLE = {
-    pass: {color: '#1a7f37', fillColor: '#2da44e'}, fail: {color: '#c62828', fillColor: '#e53935'},
-    incomplete: {color: '#b26a00', fillColor: '#f0a202'}
+    pass: {color: '#111111', fillColor: '#12b886'}, fail: {color: '#111111', fillColor: '#e8003d'},
+    incomplete: {color: '#111111', fillColor: '#4c6ef5'}
   };
   /* A criterion status, or with section 'overall' an overall result, in the vocabulary's words. */
   function statusText(status, section) {
@@ -875,10 +917,13 @@
     var select = el('select');
     select.id = 'pm-iso-minutes';
     label.htmlFor = select.id;
+    var rings = el('option', t('5/10/15 分钟', '5/10/15 min'));
+    rings.value = 'rings';
+    rings.selected = true;
+    select.appendChild(rings);
     [5, 10, 15].forEach(function (m) {
       var option = el('option', m + t(' 分钟', ' min'));
       option.value = String(m);
-      if (m === 15) { option.selected = true; }
       select.appendChild(option);
     });
     var show = el('button', t('显示', 'Show'));
@@ -926,33 +971,49 @@
       note.className = 'pm-iso-note';
     }
 
+    function fetchIso(minutes) {
+      var url = cfg.isochroneEndpoint + '?lon=' + encodeURIComponent(origin[0].toFixed(7)) + '&lat=' +
+        encodeURIComponent(origin[1].toFixed(7)) + '&minutes=' + encodeURIComponent(String(minutes));
+      return fetch(url, {method: 'GET', headers: {Accept: 'application/geo+json, application/json'}}).then(function (response) {
+        return response.json().then(function (data) { return {ok: response.ok, data: data, minutes: minutes}; },
+          function () { return {ok: false, data: {description: 'HTTP ' + response.status}, minutes: minutes}; });
+      });
+    }
+    /* 5, 10 and 15 minutes as nested rings (darker nearer the site), or one of them alone. */
+    var RING_FILL = {5: 0.30, 10: 0.18, 15: 0.10};
     function draw() {
       if (!origin) { return; }
-      var minutes = Number(select.value);
+      var chosen = select.value === 'rings' ? [15, 10, 5] : [Number(select.value)];
       var mine = ++seq;
       note.textContent = t('正在计算步行范围…', 'Computing the walk area…');
       note.className = 'pm-iso-note';
-      var url = cfg.isochroneEndpoint + '?lon=' + encodeURIComponent(origin[0].toFixed(7)) + '&lat=' +
-        encodeURIComponent(origin[1].toFixed(7)) + '&minutes=' + encodeURIComponent(String(minutes));
-      fetch(url, {method: 'GET', headers: {Accept: 'application/geo+json, application/json'}}).then(function (response) {
-        return response.json().then(function (data) { return {ok: response.ok, data: data}; },
-          function () { return {ok: false, data: {description: 'HTTP ' + response.status}}; });
-      }).then(function (result) {
+      Promise.all(chosen.map(fetchIso)).then(function (results) {
         if (mine !== seq) { return; }
-        if (!result.ok || !result.data || !result.data.geometry) {
-          note.textContent = t('无法计算步行范围：', 'No walk area: ') + fmt((result.data || {}).description);
+        var bad = results.filter(function (r) { return !r.ok || !r.data || !r.data.geometry; })[0];
+        if (bad) {
+          note.textContent = t('无法计算步行范围：', 'No walk area: ') + fmt((bad.data || {}).description);
           note.className = 'pm-iso-note pm-error';
           return;
         }
-        var props = result.data.properties || {};
         layer.clearLayers();
-        layer.addData(pm.mapGeoJSON({type: 'Feature', properties: {}, geometry: result.data.geometry}, pm.toDisplay));
-        layer.minutes = props.minutes;
+        results.forEach(function (r) {
+          var feature = {type: 'Feature', properties: {minutes: r.minutes}, geometry: r.data.geometry};
+          layer.addData(pm.mapGeoJSON(feature, pm.toDisplay));
+        });
+        layer.setStyle(function (f) {
+          var m = (f.properties || {}).minutes;
+          return Object.assign({}, ISO_STYLE, {fillOpacity: chosen.length > 1 ? RING_FILL[m] || 0.12 : ISO_STYLE.fillOpacity,
+            weight: m === 5 || chosen.length === 1 ? 2.5 : 1.5});
+        });
+        var props = results[0].data.properties || {};
+        layer.minutes = props.minutes !== undefined ? props.minutes : chosen[0];
+        layer.rings = chosen.slice().reverse();
         layer.properties = props;
         if (!map.hasLayer(layer)) { layer.addTo(map); }
-        legendEntry(fmt(props.minutes !== undefined ? props.minutes : minutes));
+        var label = chosen.length > 1 ? chosen.slice().reverse().join('/') : fmt(layer.minutes);
+        legendEntry(label);
         note.textContent = '';
-        note.appendChild(el('div', t(fmt(props.minutes) + ' 分钟步行范围（从场地中心）', fmt(props.minutes) + '-min walk from the site centre'), 'pm-iso-head'));
+        note.appendChild(el('div', t(label + ' 分钟步行范围（从场地中心）', label + '-min walk from the site centre'), 'pm-iso-head'));
         note.appendChild(el('div', isoMethodText(props)));
         (props.warnings || []).forEach(function (w) { note.appendChild(el('div', '⚠ ' + fmt(w), 'pm-warning')); });
         if (props.attribution) { note.appendChild(el('div', fmt(props.attribution), 'pm-iso-credit')); }
@@ -1000,25 +1061,67 @@
       return pm.mapGeometry(geojson.geometry, pm.toWgs84);
     }
 
+    /* One attribute's typed value, or {error: message}: numbers (18000, 1.8万, 1.2亿), whole numbers, a share
+       typed as 85 or 85 % (sent as 0.85), HH:MM times (22：30 too), yes/no, the formats ticked. */
+    pm.parseAttribute = function (type, raw, min) {
+      if (type === 'number' || type === 'integer') {
+        var text = raw.replace(/[,，\s]/g, ''), factor = 1;
+        if (/亿$/.test(text)) { factor = 1e8; text = text.slice(0, -1); }
+        else if (/万$/.test(text)) { factor = 1e4; text = text.slice(0, -1); }
+        if (!/^-?\d+(\.\d+)?$/.test(text)) { return {error: word('form.err_number')}; }
+        var n = Number(text) * factor;
+        if (type === 'integer' && Math.round(n) !== n) { return {error: word('form.err_integer')}; }
+        if (min !== null && min !== undefined && min !== '' && n < Number(min)) {
+          return {error: word('form.err_min').replace('{min}', String(min))};
+        }
+        return {value: n};
+      }
+      if (type === 'fraction') {
+        var m = /^(\d+(?:\.\d+)?)\s*[%％]?$/.exec(raw.replace(/\s/g, ''));
+        if (!m) { return {error: word('form.err_fraction')}; }
+        var pct = Number(m[1]);
+        if (!(pct >= 0 && pct <= 100)) { return {error: word('form.err_fraction')}; }
+        return {value: Math.round(pct * 100) / 10000};
+      }
+      if (type === 'time') {
+        var tm = /^(\d{1,2})\s*[:：]\s*(\d{2})$/.exec(raw);
+        if (!tm || Number(tm[1]) > 23 || Number(tm[2]) > 59) { return {error: word('form.err_time')}; }
+        return {value: (tm[1].length === 1 ? '0' : '') + tm[1] + ':' + tm[2]};
+      }
+      if (type === 'boolean') { return {value: raw === 'true'}; }
+      if (type === 'array') { return {value: raw.split(/[,，、;；\s]+/).filter(Boolean)}; }
+      return {value: raw};
+    };
+
+    function fieldError(input, message) {
+      var box = input.closest('.pm-attribute');
+      var note = box && box.querySelector('.pm-field-error');
+      input.setAttribute('aria-invalid', message ? 'true' : 'false');
+      if (box) { box.classList.toggle('pm-invalid', !!message); }
+      if (note) { note.textContent = message || ''; note.hidden = !message; }
+    }
+
+    /* The attributes as the API takes them; refused values are marked at their field (in the page language)
+       and listed in errors. */
     function attributes() {
-      var out = {};
+      var out = {}, errors = [];
       var inputs = form.querySelectorAll('[data-attribute]');
       for (var i = 0; i < inputs.length; i++) {
-        var input = inputs[i], raw = input.value.trim();
-        if (raw === '' || input.closest('[hidden]')) { continue; }
-        var type = input.getAttribute('data-type');
-        if (type === 'number' || type === 'integer') {
-          var n = Number(raw);
-          if (!isFinite(n)) { continue; }
-          out[input.getAttribute('data-attribute')] = n;
-        } else if (type === 'array') {
-          out[input.getAttribute('data-attribute')] = raw.split(/[,，、;；\s]+/).filter(Boolean);
-        } else if (type === 'boolean') {
-          out[input.getAttribute('data-attribute')] = raw === 'true';
-        } else {
-          out[input.getAttribute('data-attribute')] = raw;
+        var input = inputs[i], type = input.getAttribute('data-type'), name = input.getAttribute('data-attribute');
+        if (input.closest('[hidden]')) { fieldError(input, null); continue; }
+        if (type === 'multi') {
+          var ticked = Array.prototype.filter.call(input.querySelectorAll('input[type=checkbox]'), function (c) { return c.checked; })
+            .map(function (c) { return c.value; });
+          if (ticked.length) { out[name] = ticked; }
+          continue;
         }
+        var raw = String(input.value || '').trim();
+        if (raw === '') { fieldError(input, null); continue; }
+        var parsed = pm.parseAttribute(type, raw, input.getAttribute('data-min'));
+        fieldError(input, parsed.error || null);
+        if (parsed.error) { errors.push(name); } else { out[name] = parsed.value; }
       }
+      pm.formErrors = errors;
       return out;
     }
 
@@ -1055,6 +1158,8 @@
         geometry: shapeGeometryWgs84(),
         attributes: attributes()
       };
+      if (pm.formErrors.length) { say(word('form.err_form'), 'pm-error'); return; }
+      state.body = body;
       var seq = ++state.seq;
       say(t('正在检查…', 'Checking…'), 'pm-busy');
       fetch(cfg.endpoint, {
@@ -1083,12 +1188,81 @@
       return tr;
     }
 
+    function countsOf(data) {
+      var c = {pass: 0, fail: 0, needs: 0, manual: 0};
+      (data.criteria || []).forEach(function (x) {
+        if (x.status === 'pass') { c.pass += 1; } else if (x.status === 'fail') { c.fail += 1; }
+        else if (x.status === 'needs-data') { c.needs += 1; } else if (x.status === 'manual') { c.manual += 1; }
+      });
+      c.judged = c.pass + c.fail;
+      return c;
+    }
+    function fill(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (all, k) { return values[k] !== undefined ? String(values[k]) : all; });
+    }
+    /* The overall result in words that count: never a bare "meets" while manual items wait. */
+    pm.overallText = function (data) {
+      var c = countsOf(data);
+      if (data.overall === 'pass' && c.manual) { return fill(word('overall_text.pass_manual'), c); }
+      return statusText(data.overall, 'overall');
+    };
+    pm.summaryText = function (data) {
+      var c = countsOf(data);
+      if (data.overall === 'pass' && c.manual) { return fill(word('overall_text.all_pass_manual'), c); }
+      return fill(word('overall_text.summary'), c);
+    };
+    /* A value or threshold as a planner writes it, by unit: 1 亿元, 85 %, 22:30, 300 m. */
+    function valueText(value, unit) {
+      if (value === null || value === undefined) { return '—'; }
+      if (typeof value === 'object' && !Array.isArray(value)) {
+        return Object.keys(value).map(function (k) {
+          var name = hasWord('target', k) ? word('target.' + k) : k;
+          return name + ' ' + valueText(value[k], unit);
+        }).join('；');
+      }
+      if (Array.isArray(value)) { return value.map(function (v) { return valueText(v, null); }).join('、'); }
+      if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(cfg.choiceLabels || {}, value)) {
+        return cfg.choiceLabels[value];
+      }
+      var titles = cfg.layerTitles || {};
+      if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(titles, value)) { return titles[value]; }
+      if (typeof value === 'string') {
+        // "东关街（night-economy）": the layer named by its title
+        value = value.replace(/（([a-z0-9-]+)）$/, function (all, id) { return titles[id] ? '（' + titles[id] + '）' : all; });
+      }
+      if (typeof value === 'number') {
+        if (unit === '元') { return pm.money(value); }
+        if (unit && /share|0–1/.test(unit)) { return pm.percent(value); }
+        return pm.number(value) + (unit ? ' ' + unit : '');
+      }
+      if (value === true || value === false) { return fmt(value); }
+      return String(value);
+    }
+    pm.valueText = valueText;
+    function operatorText(op) { return hasWord('operator', op) ? word('operator.' + op) : (op || ''); }
+    function basisNote(c) {
+      if (!c.basis || c.basis === 'measured' || c.basis === 'review' || c.basis === 'supplied') { return null; }
+      var names = (c.details || []).filter(function (d) { return d.basis === 'assumed' || d.basis === 'stand-in'; })
+        .map(function (d) { return d.name; }).filter(Boolean);
+      var key = c.basis === 'assumed' ? 'basis_note.assumed' : c.basis === 'stand-in' ? 'basis_note.stand-in' : null;
+      var text = key ? fill(word(key), {names: names.join('、') || '—'}) : word('basis.' + c.basis);
+      return text;
+    }
+    pm.basisNote = basisNote;
+
     function render(data) {
       report.textContent = '';
       report.setAttribute('data-overall', String(data.overall));
       var head = el('div', null, 'pm-overall pm-status-' + String(data.overall));
-      head.appendChild(el('strong', word('label.overall') + t('：', ': ') + statusText(data.overall, 'overall')));
-      head.appendChild(el('span', ' · ' + word('label.ruleset') + ' ' + fmt(data.ruleset)));
+      head.appendChild(el('strong', word('label.overall') + t('：', ': ') + pm.overallText(data)));
+      head.appendChild(el('div', pm.summaryText(data), 'pm-overall-summary'));
+      var rs = (cfg.rulesets || {})[data.ruleset] || {};
+      var titled = (data.ruleset_title || {})[pm.cfg.lang === 'en' ? 'en' : 'zh'] || rs.title || data.ruleset;
+      head.appendChild(el('div', word('label.ruleset') + t('：', ': ') + fmt(titled), 'pm-overall-ruleset'));
+      if (data.adoption || rs.adoption) {
+        var adoption = el('div', rs.adoption || '', 'pm-adoption pm-adoption-' + String((data.adoption || {}).status || rs.status));
+        head.appendChild(adoption);
+      }
       report.appendChild(head);
 
       var criteria = el('table', null, 'pm-criteria');
@@ -1097,16 +1271,25 @@
       criteria.appendChild(hr);
       (data.criteria || []).forEach(function (c) {
         var title = pm.cfg.lang === 'en' ? (c.title_en || c.title_zh || c.id) : (c.title_zh || c.title_en || c.id);
-        var tr = row(criteria, [title, statusText(c.status),
-          fmt(c.value) + (c.unit && c.value !== null && c.value !== undefined ? ' ' + c.unit : ''),
-          (c.operator ? c.operator + ' ' : '') + fmt(c.threshold) + (c.unit && c.threshold !== null && c.threshold !== undefined ? ' ' + c.unit : '')],
-          'pm-criterion pm-status-' + String(c.status));
+        var unit = c.unit === 'share (0–1)' ? 'share' : c.unit;
+        var requirement = c.operator === 'review' ? word('status.manual')
+          : (operatorText(c.operator) + ' ' + valueText(c.threshold, unit)).trim();
+        var status = el('span', statusText(c.status));
+        var cell = el('div');
+        cell.appendChild(status);
+        var note = basisNote(c);
+        if (note) { cell.appendChild(el('div', note, 'pm-basis pm-basis-' + c.basis)); }
+        var tr = row(criteria, [title, cell, c.value === null || c.value === undefined ? '—' : valueText(c.value, unit),
+          requirement], 'pm-criterion pm-status-' + String(c.status));
         tr.setAttribute('data-criterion', String(c.id));
+        if (c.basis) { tr.setAttribute('data-basis', String(c.basis)); }
         var detail = [];
         var colon = t('：', ': ');
-        if (c.method) { detail.push(word('label.method') + colon + fmt(c.method)); }
+        if (c.missing_attribute) {
+          detail.push(word('label.missing_attribute') + colon + fmt((cfg.attributes || {})[c.missing_attribute] || c.missing_attribute));
+        }
+        if (c.method && (pm.cfg.lang === 'en' || !/[A-Za-z]+[\s']+[A-Za-z]+[\s']+[A-Za-z]+/.test(c.method))) { detail.push(word('label.method') + colon + fmt(c.method)); }
         if (c.source) { detail.push(word('label.source') + colon + fmt(c.source)); }
-        if (c.missing_attribute) { detail.push(word('label.missing_attribute') + colon + fmt(c.missing_attribute)); }
         if (detail.length) {
           var d = el('tr', null, 'pm-criterion-detail');
           var td = el('td', detail.join('；'));
@@ -1135,7 +1318,8 @@
         report.appendChild(el('h4', t('最近的轨道站点', 'Nearest stations')));
         var st = el('table', null, 'pm-stations');
         stations.forEach(function (s) {
-          row(st, [fmt(s.name), fmt(s.mode), fmt(s.distance_m) + ' m', fmt(s.method)]);
+          row(st, [fmt(s.name), hasWord('mode', s.mode) ? word('mode.' + s.mode) : fmt(s.mode), pm.number(s.distance_m, 0) + ' m',
+            hasWord('walk_method', s.method) ? word('walk_method.' + s.method) : fmt(s.method)]);
         });
         report.appendChild(st);
       }
@@ -1146,7 +1330,7 @@
         if (v === null || v === undefined || (Array.isArray(v) && !v.length)) { return; }
         if (Array.isArray(v)) { v = v.map(function (x) { return (x && typeof x === 'object') ? (x.name || x.id || JSON.stringify(x)) : x; }); }
         else if (typeof v === 'object') { v = v.name || v.id || JSON.stringify(v); }
-        info.appendChild(el('li', k + '：' + fmt(v)));
+        info.appendChild(el('li', (hasWord('context', k) ? word('context.' + k) : k) + t('：', ': ') + fmt(v)));
       });
       if (info.childNodes.length) {
         report.appendChild(el('h4', t('规划背景', 'Plan context')));
@@ -1157,7 +1341,15 @@
       // the map: the site styled by the overall result, stations and walking routes
       state.overlay.clearLayers();
       var look = OVERALL_STYLE[data.overall] || OVERALL_STYLE.incomplete;
-      if (state.shape && state.shape.setStyle) { state.shape.setStyle({color: look.color, fillColor: look.fillColor, fillOpacity: 0.35, weight: 4}); }
+      if (state.shape && state.shape.setStyle) {
+        // a white halo under a near-black outline: no plan layer is drawn like that, so the site stands out
+        var halo = L.geoJSON(state.shape.toGeoJSON(), {style: function () {
+          return {color: '#ffffff', weight: 10, opacity: 0.95, fill: false, interactive: false};
+        }, interactive: false});
+        halo.addTo(state.overlay);
+        state.shape.setStyle({color: look.color, fillColor: look.fillColor, fillOpacity: 0.3, weight: 4, dashArray: null});
+        if (state.shape.bringToFront) { state.shape.bringToFront(); }
+      }
       if (data.site && !(state.shape && state.shape.setStyle)) {
         L.geoJSON(pm.mapGeoJSON(data.site, pm.toDisplay), {
           pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 9}); },
@@ -1181,6 +1373,48 @@
         }
       });
       report.hidden = false;
+      [pdfButton, sheetButton].forEach(function (b) { if (b) { b.disabled = !(cfg.reportEndpoint && state.body); } });
+    }
+
+    /* The report PDF of this very check (POST /export/check-report.pdf with the same body), and a sheet of the
+       drawn site framed on it (GET /export/map.pdf with its box). */
+    var pdfButton = document.getElementById('pm-report-pdf'), sheetButton = document.getElementById('pm-site-sheet');
+    function download(blob, name) {
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
+    }
+    pm.reportPdf = function () {
+      if (!state.body || !cfg.reportEndpoint) { return Promise.resolve(null); }
+      say(word('ui.working'), 'pm-busy');
+      var url = cfg.reportEndpoint + (pm.cfg.lang === 'en' ? '?lang=en' : '');
+      return fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(state.body)})
+        .then(function (response) {
+          if (!response.ok) {
+            return response.json().then(function (d) { throw new Error(d.description || ('HTTP ' + response.status)); });
+          }
+          return response.blob();
+        }).then(function (blob) {
+          say('');
+          pm.lastPdf = {size: blob.size, type: blob.type};
+          download(blob, 'check-report.pdf');
+          return blob;
+        }).catch(function (err) { say(t('无法生成报告：', 'No report: ') + err.message, 'pm-error'); return null; });
+    };
+    if (pdfButton) { pdfButton.addEventListener('click', pm.reportPdf); }
+    if (sheetButton) {
+      sheetButton.addEventListener('click', function () {
+        if (!state.shape || !cfg.sheetEndpoint) { return; }
+        var b = L.featureGroup([state.shape]).getBounds().pad(0.6);
+        var sw = pm.toWgs84(b.getWest(), b.getSouth()), ne = pm.toWgs84(b.getEast(), b.getNorth());
+        var layers = Object.keys(pm.layers).filter(function (id) { return map.hasLayer(pm.layers[id]); });
+        var url = cfg.sheetEndpoint + '?bbox=' + [sw[0], sw[1], ne[0], ne[1]].map(function (v) { return v.toFixed(5); }).join(',') +
+          (layers.length ? '&layers=' + layers.join(',') : '') + (pm.cfg.lang === 'en' ? '&lang=en' : '');
+        window.open(url, '_blank', 'noopener');
+      });
     }
 
     map.on(L.Draw.Event.CREATED, function (e) { setShape(e.layer); });
@@ -1191,6 +1425,9 @@
     });
     function showRulesetAttributes() {
       var chosen = form.querySelector('[name=ruleset]').value;
+      Array.prototype.forEach.call(form.querySelectorAll('.pm-adoption[data-ruleset]'), function (p) {
+        p.hidden = p.getAttribute('data-ruleset') !== chosen;
+      });
       var boxes = form.querySelectorAll('[data-rulesets]');
       for (var i = 0; i < boxes.length; i++) {
         var owners = boxes[i].getAttribute('data-rulesets');
@@ -1228,6 +1465,18 @@
       setShape(layer);
       pm.focus(map, L.featureGroup([layer]), 60);
     };
+    if (cfg.initialSite) {
+      var wanted = (cfg.initialSite.properties || {}).ruleset, select = form.querySelector('[name=ruleset]');
+      if (wanted && select.querySelector('option[value="' + String(wanted).replace(/"/g, '') + '"]')) {
+        select.value = wanted; showRulesetAttributes();
+      }
+      // after the page's own (animated) fitBounds: a zoom still animating would land after ours
+      var loadInitial = function () {
+        if (map._animatingZoom) { map.once('zoomend', function () { setTimeout(loadInitial, 0); }); return; }
+        pm.loadGeoJSON(cfg.initialSite);
+      };
+      setTimeout(loadInitial, 50);
+    }
     var upload = document.getElementById(cfg.uploadId);
     upload.addEventListener('change', function () {
       var file = upload.files && upload.files[0];
