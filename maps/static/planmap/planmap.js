@@ -1200,7 +1200,7 @@
     function fill(template, values) {
       return template.replace(/\{(\w+)\}/g, function (all, k) { return values[k] !== undefined ? String(values[k]) : all; });
     }
-    /* The overall result in words that count: never a bare "meets" while manual items wait. */
+    /* The overall result in words that count: never the bare pass word while manual items wait. */
     pm.overallText = function (data) {
       var c = countsOf(data);
       if (data.overall === 'pass' && c.manual) { return fill(word('overall_text.pass_manual'), c); }
@@ -1379,7 +1379,7 @@
     /* The report PDF of this very check (POST /export/check-report.pdf with the same body), and a sheet of the
        drawn site framed on it (GET /export/map.pdf with its box). */
     var pdfButton = document.getElementById('pm-report-pdf'), sheetButton = document.getElementById('pm-site-sheet');
-    function download(blob, name) {
+    function saveBlob(blob, name) {
       var a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
       a.download = name;
@@ -1400,7 +1400,7 @@
         }).then(function (blob) {
           say('');
           pm.lastPdf = {size: blob.size, type: blob.type};
-          download(blob, 'check-report.pdf');
+          saveBlob(blob, 'check-report.pdf');
           return blob;
         }).catch(function (err) { say(t('无法生成报告：', 'No report: ') + err.message, 'pm-error'); return null; });
     };
