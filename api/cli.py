@@ -1,11 +1,11 @@
-"""The ``planmap`` command line: ``serve``, ``check`` and ``export``."""
+"""The ``planmap`` command line: ``serve``, ``check``, ``export`` and ``screen``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from api import cli_check, cli_export
+from api import cli_check, cli_export, cli_screen
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     cli_check.add_parser(sub)
     cli_export.add_parser(sub)
+    cli_screen.add_parser(sub)
     return parser
 
 

@@ -241,10 +241,15 @@ def _prepared_targets(network: WalkNetwork | None, geoms: np.ndarray, to_metric,
     """The targets projected (and their point snaps), cached per network by the targets' WKB."""
     key = None
     if network is not None and len(geoms):
-        key = tuple(shapely.to_wkb(geoms).tolist())
         cache = network.target_cache
+        arrays = network.target_arrays
+        same = arrays.get(id(geoms))  # the very array of an earlier call: no hashing of geometries
+        if same is not None and same[0] is geoms:
+            return same[1]
+        key = tuple(shapely.to_wkb(geoms).tolist())
         hit = cache.get(key)
         if hit is not None:
+            _remember_array(arrays, geoms, hit)
             return hit
     k = len(geoms)
     has_geometry = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if k else np.zeros(0, bool)
@@ -258,7 +263,15 @@ def _prepared_targets(network: WalkNetwork | None, geoms: np.ndarray, to_metric,
             while len(cache) >= _TARGET_CACHE_SIZE:
                 cache.pop(next(iter(cache)), None)
             cache[key] = prepared
+        _remember_array(network.target_arrays, geoms, prepared)
     return prepared
+
+
+def _remember_array(arrays: dict, geoms: np.ndarray, prepared: _Targets) -> None:
+    with _TARGET_CACHE_LOCK:
+        while len(arrays) >= _TARGET_CACHE_SIZE:
+            arrays.pop(next(iter(arrays)), None)
+        arrays[id(geoms)] = (geoms, prepared)
 
 
 def counts_within(

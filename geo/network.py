@@ -120,6 +120,8 @@ class WalkNetwork:
         self._build_matrix()
         #: targets projected and snapped, by their EPSG:4326 WKB (geo.accessibility keeps it)
         self.target_cache: dict = {}
+        #: id of a target array → (the array, its prepared targets): the same array object skips hashing
+        self.target_arrays: dict = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod

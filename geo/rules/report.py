@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.rules.kinds import BASES, OVERALLS, STATUSES
+from geo.rules.registry import BASES, OVERALLS, STATUSES
 
 Status = Literal["pass", "fail", "needs-data", "manual"]
 Overall = Literal["pass", "fail", "incomplete"]
@@ -82,6 +82,18 @@ class Context(_Open):
     in_district: bool | None = None
 
 
+class PlanStamp(_Open):
+    id: str
+    data_date: str
+    data_hash: str = Field(description="SHA-256 of the plan's catalogue, data and rulesets the report rests on")
+
+
+class Adoption(_Open):
+    status: Literal["own", "adopted", "reference"] = Field(
+        description="own: the district's own standard; adopted; reference: another place's standard, for reference")
+    note: str | None = None
+
+
 class CheckReport(_Open):
     """The check report: a stable contract the maps and other tools build on (documented in the README, "The check report")."""
 
@@ -98,6 +110,8 @@ class CheckReport(_Open):
     context: Context | None
     warnings: list[str]
     site: dict[str, Any] = Field(description="the checked geometry, GeoJSON EPSG:4326 (repaired if it was)")
+    plan: PlanStamp | None = Field(None, description="the plan and the data the report rests on")
+    adoption: Adoption | None = Field(None, description="whose standard the ruleset is in this plan")
 
 
 class AuditZone(_Open):
@@ -120,15 +134,3 @@ class AuditReport(_Open):
     plan: str
     zones: list[AuditZone]
     summary: dict[str, int]
-
-
-class PlanStamp(_Open):
-    id: str
-    data_date: str
-    data_hash: str = Field(description="SHA-256 of the plan's catalogue, data and rulesets the report rests on")
-
-
-class Adoption(_Open):
-    status: Literal["own", "adopted", "reference"] = Field(
-        description="own: the district's own standard; adopted; reference: another place's standard, for reference")
-    note: str | None = None

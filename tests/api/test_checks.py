@@ -247,3 +247,19 @@ def test_a_plan_with_other_layer_ids_and_no_coast_runs_the_whole_api(tiny):
     assert exported.status_code == 200 and exported.headers["x-feature-count"] == "3"
     pdf = tiny.post("/export/check-report.pdf", json={"geometry": STREET, "ruleset": "night-economy-street"})
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+
+
+def test_the_plan_night_window_sets_when_the_night_ends(tmp_path):
+    from api.service import PlanService
+    from layers.plan import Plan
+
+    service = PlanService(Plan(tp.write_plan(tmp_path, night_window=["19:00", "05:00"])), build_network=False)
+    hours = {"closing_time_summer": "05:30", "closing_time_winter": "04:30"}
+    report = service.check_site(STREET, "night-economy-street", attributes=hours)
+    assert report["parameters"]["night_ends"] == "05:00"
+    statuses = {c["id"]: c["status"] for c in report["criteria"]}
+    # 05:30 is after the plan's night (ends 05:00): an early-morning opening, not a late closing
+    assert statuses["hours_summer"] == "fail" and statuses["hours_winter"] == "pass"
+    asked = service.check_site(STREET, "night-economy-street", attributes=hours, parameters={"night_ends": "06:00"})
+    assert asked["parameters"]["night_ends"] == "06:00"
+    assert {c["id"]: c["status"] for c in asked["criteria"]}["hours_summer"] == "pass"

@@ -255,3 +255,13 @@ def test_a_check_walks_a_bounded_radius():
     assert search_radius(STREET, defaults) == MIN_SEARCH_RADIUS_M == 2000.0
     assert search_radius(STREET, {**defaults, "station_walk_m": 1500}) == 3000.0
     assert search_radius(RULESETS["service-circles"], {"life_circle_walk_m": 1000}) == 2000.0
+
+
+def test_items_bound_to_lhasa_are_manual_where_its_standard_is_only_a_reference():
+    given = {"operator_type": "enterprise"}
+    own = by_id(check(tp.geojson(tp.STREET_M), attributes=given))["operator"]
+    assert own["status"] == "pass" and own["basis"] == "supplied"
+    reference = by_id(check(tp.geojson(tp.STREET_M), attributes=given, as_reference=True))["operator"]
+    assert reference["status"] == "manual" and reference["basis"] == "review"
+    assert "拉萨市的属地要求" in reference["note"]
+    assert by_id(check(tp.geojson(tp.STREET_M), as_reference=True))["length"]["status"] == "pass"  # others judged
