@@ -80,6 +80,9 @@ class Style(_Strict):
     category_labels: dict[str, Title] = Field(default_factory=dict)
     #: field shown as the feature label (tooltip, static map label)
     label_field: str = "name"
+    #: a boolean field whose true features are drawn emphasised (bold outline and label), e.g. the carriers a
+    #: plan names as a group; the field's title names them in the legend
+    emphasis_field: str | None = None
 
     @field_validator("category_labels")
     @classmethod

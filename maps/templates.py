@@ -32,7 +32,7 @@ HEADER = """<header class="pm-header">
 </header>"""
 
 LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
-<details open><summary>{{ t('图例', 'Legend') }}</summary>
+<details open><summary>{{ word('ui.legend') }}<button type="button" class="pm-opacity-toggle" title="{{ word('ui.opacity') }}">{{ word('ui.opacity') }}</button></summary>
 {% for entry in entries %}
 <div class="pm-legend-entry" data-layer="{{ entry.id }}">
   {% if entry.categorised %}
@@ -45,6 +45,7 @@ LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
   {% endif %}
 </div>
 {% endfor %}
+{% for note in notes %}<div class="pm-legend-note{% if note.cls %} {{ note.cls }}{% endif %}"{% if note.layer %} data-layer="{{ note.layer }}"{% endif %}>{% if note.css %}<span class="pm-swatch pm-swatch-{{ note.kind }}" style="{{ note.css }}"></span>{% endif %}<span>{{ note.text }}</span></div>{% endfor %}
 </details>
 </div>"""
 
@@ -63,7 +64,7 @@ ATTRIBUTES = """<table class="pm-attrs">
 PROVENANCE = """<h3>{{ t('数据来源', 'Provenance') }}</h3>
 <table class="pm-provenance">
 <tr><th>{{ t('来源', 'Source') }}</th><td>{{ source }}</td></tr>
-<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>
+{% if method %}<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>{% endif %}
 <tr><th>{{ t('精度', 'Accuracy') }}</th><td>±{{ accuracy }} m</td></tr>
 {% if licence %}<tr><th>{{ t('许可', 'Licence') }}</th><td>{{ licence }}</td></tr>{% endif %}
 {% if date %}<tr><th>{{ t('日期', 'Date') }}</th><td>{{ date }}</td></tr>{% endif %}
@@ -122,17 +123,37 @@ CHECK_PANEL = """<aside class="pm-panel">
 <select id="pm-ruleset" name="ruleset">
 {% for rs in rulesets %}<option value="{{ rs.id }}" data-geometry="{{ rs.geometry }}"{% if loop.first %} selected{% endif %}>{{ rs.title }}</option>{% endfor %}
 </select>
+{% for rs in rulesets %}<p class="pm-adoption pm-adoption-{{ rs.adoption_status }}" data-ruleset="{{ rs.id }}"{% if not loop.first %} hidden{% endif %}>{{ rs.adoption }}</p>{% endfor %}
 {% if not rulesets %}<p class="pm-note">{{ t('本规划没有可用的规则集。', 'This plan has no rulesets.') }}</p>{% endif %}
-<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选）', 'Attributes (optional)') }}</summary>
+<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选，地图无法得知的数据）', 'Attributes (optional: what a map cannot know)') }}</summary>
 {% for a in attributes %}
-<div class="pm-attribute" data-rulesets="{{ a.rulesets }}">
+<div class="pm-attribute pm-attribute-{{ a.type }}" data-rulesets="{{ a.rulesets }}">
+{% if a.type == 'array' and a.choices %}
+<fieldset id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="multi"><legend>{{ a.title }}</legend>
+{% for value, label in a.choices %}<label class="pm-check"><input type="checkbox" value="{{ value }}"> {{ label }}</label>{% endfor %}
+</fieldset>
+{% elif a.type == 'boolean' %}
 <label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
-<input id="pm-attr-{{ a.name }}" type="{{ 'number' if a.type in ('number', 'integer') else 'text' }}"{% if a.type in ('number', 'integer') %} step="any" min="0"{% endif %}
- data-attribute="{{ a.name }}" data-type="{{ a.type }}" placeholder="{{ a.hint }}">
+<select id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="boolean">
+<option value="">{{ word('form.unset') }}</option><option value="true">{{ word('form.yes') }}</option><option value="false">{{ word('form.no') }}</option>
+</select>
+{% elif a.choices %}
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<select id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="choice">
+<option value="">{{ word('form.unset') }}</option>{% for value, label in a.choices %}<option value="{{ value }}">{{ label }}</option>{% endfor %}
+</select>
+{% else %}
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<input id="pm-attr-{{ a.name }}" type="text"{% if a.type in ('number', 'integer', 'fraction') %} inputmode="decimal"{% endif %}
+ data-attribute="{{ a.name }}" data-type="{{ a.type }}"{% if a.minimum is not none %} data-min="{{ a.minimum }}"{% endif %} placeholder="{{ a.hint }}" autocomplete="off">
+{% endif %}
+<div class="pm-field-error" role="alert" hidden></div>
 </div>
 {% endfor %}
 </details>
 <button type="submit">{{ t('检查', 'Check') }}</button>
+<button type="button" id="pm-report-pdf" disabled>{{ word('ui.report_pdf') }}</button>
+<button type="button" id="pm-site-sheet" disabled>{{ word('ui.site_sheet') }}</button>
 <button type="button" id="{{ download_id }}">{{ t('下载图形 GeoJSON', 'Download shape (GeoJSON)') }}</button>
 <label class="pm-button" for="{{ upload_id }}">{{ t('上传 GeoJSON', 'Upload GeoJSON') }}</label>
 <input type="file" id="{{ upload_id }}" accept=".geojson,.json,application/geo+json,application/json">

@@ -296,10 +296,19 @@ def _present(layers: Sequence[MapLayer], extent: tuple[float, float, float, floa
 def _map_frame(sheet: _Sheet, x: float, y: float, w: float, h: float, layers: Sequence[MapLayer],
                extent: tuple[float, float, float, float], metric_crs: CRS, lang: Lang,
                highlight: gpd.GeoDataFrame | None, highlight_colour: str, extra: Sequence[MapLayer] = (),
-               min_size_m: float = 300.0):
-    """Draw the map into a frame at (x, y, w, h) mm; return what was drawn, the view and the scale."""
+               min_size_m: float = 300.0, scale: float | None = None):
+    """Draw the map into a frame at (x, y, w, h) mm; return what was drawn, the view and the scale.
+
+    ``scale`` (a denominator, 5000 for 1:5,000) frames the map at exactly that scale around the extent's centre.
+    """
     ax = sheet.axes_mm(x, y, w, h)
-    view = _fit_extent(_metric_extent(extent, metric_crs), w / h, min_size_m=min_size_m)
+    if scale:
+        mx0, my0, mx1, my1 = _metric_extent(extent, metric_crs)
+        cx, cy = (mx0 + mx1) / 2, (my0 + my1) / 2
+        half_w, half_h = w * scale / 1000.0 / 2, h * scale / 1000.0 / 2
+        view = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+    else:
+        view = _fit_extent(_metric_extent(extent, metric_crs), w / h, min_size_m=min_size_m)
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
     ax.set_aspect("equal", adjustable="box")

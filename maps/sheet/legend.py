@@ -13,6 +13,7 @@ from matplotlib.patches import Rectangle
 from pyproj import CRS
 
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
+from maps import citations, vocabulary
 from maps.sheet.drawing import _crs_label, _dashes, _kind, _linewidth, _rgba
 from maps.sheet.paper import PT_PER_MM, Lang, SheetInfo, _Sheet
 from maps.sheet.text import _ellipsize, _has_cjk, _t, wrap
@@ -73,15 +74,19 @@ def _legend_symbol(ax, x: float, y: float, kind: str, spec: LayerSpec, colour: s
                            linestyle="none"))
 
 
-def attribution_lines(specs: Sequence[LayerSpec], lang: Lang) -> tuple[list[str], bool]:
-    """Source credits of the layers shown (layers sharing a source on one line), and whether any is OSM."""
+def attribution_lines(specs: Sequence[LayerSpec], lang: Lang,
+                      docs: dict[str, str] | None = None) -> tuple[list[str], bool]:
+    """Source credits of the layers shown as short citations (document and article; data source and licence;
+    no file paths), layers sharing a source on one line, and whether any is OSM."""
     grouped: dict[tuple[str, str], list[str]] = {}
     osm = False
     for spec in specs:
         prov = spec.provenance
         osm = osm or spec.osm_derived
         title = spec.title.zh if lang == "zh" else spec.title.en
-        titles = grouped.setdefault((prov.source, prov.licence), [])
+        source = citations.readable(prov.source, docs) or prov.source
+        licence = citations.readable(prov.licence, docs) or prov.licence
+        titles = grouped.setdefault((source, licence), [])
         if title not in titles:
             titles.append(title)
     if lang == "zh":
@@ -130,6 +135,7 @@ def _side_notes(info: SheetInfo, specs: Sequence[LayerSpec], metric_crs: CRS, sc
     elif schematic:
         notes.append((_t(lang, f"示意：{sep.join(schematic)} 为规划示意图层，非测绘成果，仅供参考。",
                          f"Schematic: {sep.join(schematic)} are schematic, not surveyed."), "#8a1c00"))
+    notes.append((vocabulary.word("sheet.reference_note", lang), "#8a1c00"))
     notes.extend((note, "#333333") for note in info.notes)
     notes.append((_t(lang, f"比例尺 1:{scale_text}（按出图尺寸）", f"Scale 1:{scale_text} at the printed size"),
                   "#333333"))

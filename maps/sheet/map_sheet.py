@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import geopandas as gpd
 import matplotlib
@@ -10,6 +11,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from pyproj import CRS
 
+from maps import citations, vocabulary
 from maps.sheet.drawing import _map_frame, _present
 from maps.sheet.legend import (
     _draw_footer,
@@ -47,6 +49,7 @@ def render_map_sheet(
     page: PageSize = A4_LANDSCAPE,
     fmt: Format = "png",
     highlight: gpd.GeoDataFrame | None = None,
+    scale: int | None = None,
 ) -> bytes:
     """Draw a map sheet of ``layers`` framed on ``extent`` (EPSG:4326 bbox) and return PNG, SVG or PDF bytes.
 
@@ -68,6 +71,9 @@ def render_map_sheet(
         ``png``, ``svg`` or ``pdf``.
     highlight
         Features (EPSG:4326) to emphasise and label, e.g. the selected zone or project.
+    scale
+        A scale denominator (5000 for 1:5,000): the map is drawn at exactly that scale around the extent's
+        centre, and the sheet says so.
 
     Raises
     ------
@@ -91,7 +97,14 @@ def render_map_sheet(
         inner_w = page_w - 2 * margin
         line_scale = base / 8.0
 
-        credits, osm = attribution_lines(present, lang)
+        docs = citations.documents(
+            [layer.spec.provenance.source for layer in layers]
+            + [str(v) for layer in layers if "source" in layer.frame.columns
+               for v in layer.frame["source"].dropna().unique()])
+        credits, osm = attribution_lines(present, lang, docs)
+        if scale:
+            info = replace(info, notes=(*info.notes, vocabulary.word("sheet.scale_chosen", lang).replace(
+                "{scale}", f"{scale:,}")))
         placeholder = _side_notes(info, present, metric_crs, "00 000", osm)
         footer_size, footer = _plan_footer(sheet, inner_w, (top - margin) * 0.24, credits, placeholder, lang)
         footer_top = margin + footer[0]
@@ -106,7 +119,7 @@ def render_map_sheet(
             map_box = (margin, body_bottom + panel_h + 4.0, inner_w, top - body_bottom - panel_h - 4.0)
         drawn, view, scale_denominator = _map_frame(
             sheet, *map_box, layers=layers, extent=extent, metric_crs=metric_crs, lang=lang,
-            highlight=highlight, highlight_colour=HIGHLIGHT)
+            highlight=highlight, highlight_colour=HIGHLIGHT, scale=scale)
 
         # title block and rules
         sheet.text(margin, page_h - margin, info.title, title_size, bold=True)

@@ -164,6 +164,18 @@ class _Sheet:
         return buffer.getvalue()
 
 
+def save_pdf_pages(sheets: list[_Sheet], title: str) -> bytes:
+    """Several sheets as the pages of one PDF (deterministic metadata, as :meth:`_Sheet.save`)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buffer = io.BytesIO()
+    metadata = {"CreationDate": None, "ModDate": None, "Creator": "planmap", "Producer": "planmap", "Title": title}
+    with PdfPages(buffer, metadata=metadata) as pdf:
+        for sheet in sheets:
+            pdf.savefig(sheet.fig, dpi=sheet.page.dpi, facecolor="white")
+    return buffer.getvalue()
+
+
 def _rc() -> dict[str, Any]:
     return {
         # Type 3 keeps the text layer (ToUnicode) and subsets in milliseconds; Type 42 re-parses the whole

@@ -1,4 +1,6 @@
-"""The check report: one page with the site on the map and the criteria table of a check report."""
+"""The check report: the site on the map and the criteria table of a check report; the table goes on over
+further pages (PDF) rather than shrinking below 8 pt, and every page carries the 示意/仅供参考 note and the
+data date."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from matplotlib.patches import Rectangle
 from pyproj import CRS
 
 from layers.catalogue import LayerSpec
-from maps import vocabulary
+from maps import citations, vocabulary
 from maps.sheet.drawing import _crs_label, _map_frame
 from maps.sheet.legend import _round_scale, attribution_lines
 from maps.sheet.paper import (
@@ -29,6 +31,7 @@ from maps.sheet.paper import (
     SheetInfo,
     _rc,
     _Sheet,
+    save_pdf_pages,
 )
 from maps.sheet.text import _t, text_width_mm, wrap
 
@@ -36,6 +39,8 @@ STATUS_COLOURS = {
     "pass": "#1a9641", "fail": "#d7191c", "needs-data": "#e08a00", "manual": "#5e6c84",
     "incomplete": "#e08a00",
 }
+#: the smallest text of the report's table and notes (points)
+MIN_TEXT_PT = 8.0
 #: the measurements a check report lists under its map, in this order (labels from the vocabulary)
 REPORT_MEASURES = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "area_m2")
 
@@ -185,29 +190,86 @@ def render_check_report(
             sheet.text(margin, y, vocabulary.word("label.measurements", lang) + _t(lang, "：", ": ")
                        + _t(lang, "；", "; ").join(parts), base * 0.95)
             y -= base * 0.95 / PT_PER_MM * 1.6
-        y = _criteria_table(sheet, criteria, margin, y, page_w - 2 * margin, margin + 16.0, lang)
+        adoption = report.get("adoption") or {}
+        document = _document(criteria)
+        if adoption:
+            status = str(adoption.get("status") or "own")
+            key = f"adoption.{status}" if status in vocabulary.keys("adoption") else "adoption.own"
+            sheet.text(margin, y, vocabulary.word(key, lang).replace("{document}", document), base * 0.95,
+                       colour="#8a5a00")
+            y -= base * 0.95 / PT_PER_MM * 1.6
+        note_size = max(MIN_TEXT_PT, base * 0.85)
+        footer_room = note_size / PT_PER_MM * 1.3 * 2 + 4.0
+        drawn_rows = _criteria_table(sheet, criteria, margin, y, page_w - 2 * margin, margin + footer_room, lang,
+                                     paged=fmt == "pdf")
+        y, done = drawn_rows
         warnings = [str(w) for w in report.get("warnings") or []]
-        credits, osm = attribution_lines([layer.spec for layer, _ in drawn], lang)
-        # most important first: what is cut for lack of room is the tail of the source list
-        footer: list[str] = [
+        docs = citations.documents([layer.spec.provenance.source for layer in layers]
+                                   + [str(v) for layer in layers if "source" in layer.frame.columns
+                                      for v in layer.frame["source"].dropna().unique()])
+        credits, osm = attribution_lines([layer.spec for layer, _ in drawn], lang, docs)
+        plan = report.get("plan") or {}
+        page_note = [vocabulary.word("sheet.reference_note", lang)
+                     + (f" · {_t(lang, '数据日期', 'Data date')} {info.data_date}" if info.data_date else "")
+                     + (f" · {_t(lang, '数据版本', 'Data version')} {str(plan.get('data_hash'))[:12]}"
+                        if plan.get("data_hash") else "")]
+        tail: list[str] = [
             f"{_t(lang, '比例尺', 'Scale')} 1:{_round_scale(scale)} · {_crs_label(metric_crs)}"
             + (f" · {_t(lang, '制图日期', 'Date')} {info.map_date}" if info.map_date else "")
-            + (f" · {_t(lang, '数据日期', 'Data')} {info.data_date}" if info.data_date else "")
         ]
         if warnings:
-            footer.append(_t(lang, "提示：", "Warnings: ") + _t(lang, "；", "; ").join(warnings))
+            tail.append(_t(lang, "提示：", "Warnings: ") + _t(lang, "；", "; ").join(warnings))
         if osm:
-            footer.append("© OpenStreetMap contributors (ODbL)")
-        footer.append(_t(lang, "数据来源：", "Sources: ") + _t(lang, "；", "; ").join(credits))
-        small = base * 0.7
+            tail.append("© OpenStreetMap contributors (ODbL)")
+        tail.append(_t(lang, "数据来源：", "Sources: ") + _t(lang, "；", "; ").join(credits))
+        sheets = [sheet]
+        rest = criteria[done:]
+        while rest and fmt == "pdf":
+            more = _Sheet(page, font_family)
+            sheets.append(more)
+            more.text(margin, page_h - margin, info.title + vocabulary.word("sheet.continued", lang), base * 1.4,
+                      bold=True)
+            more.text(page_w - margin, page_h - margin, vocabulary.word("label.overall", lang) + _t(lang, "：", ": ")
+                      + badge, base * 1.2, bold=True, colour=colour, ha="right")
+            top_more = page_h - margin - base * 1.4 / PT_PER_MM * 1.8
+            y, count = _criteria_table(more, rest, margin, top_more, page_w - 2 * margin, margin + footer_room, lang,
+                                       paged=True)
+            rest = rest[count:]
+            if count == 0:
+                break
+        # the last page carries scale, warnings and the full sources under its table; every page the note
+        last = sheets[-1]
         lines: list[str] = []
-        for item in footer:
-            lines.extend(wrap(item, page_w - 2 * margin, small))
-        available = max(1, int((y - margin) / (small / PT_PER_MM * 1.3)))
-        if len(lines) > available:
-            lines = lines[: available - 1] + [lines[available - 1][:-1] + "…"]
-        sheet.text(margin, margin, "\n".join(lines), small, colour="#333333", va="bottom", linespacing=1.25)
+        for item in tail:
+            lines.extend(wrap(item, page_w - 2 * margin, note_size))
+        room = int((y - margin - footer_room) / (note_size / PT_PER_MM * 1.3))
+        if len(lines) > room and fmt == "pdf":
+            extra_page = _Sheet(page, font_family)
+            extra_page.text(margin, page_h - margin, info.title + vocabulary.word("sheet.continued", lang), base * 1.4,
+                            bold=True)
+            sheets.append(extra_page)
+            last, y = extra_page, page_h - margin - base * 1.4 / PT_PER_MM * 2.2
+        elif len(lines) > max(room, 1):
+            lines = lines[: max(room, 1) - 1] + [lines[max(room, 1) - 1][:-1] + "…"]
+        last.text(margin, y - 1.0, "\n".join(lines), note_size, colour="#333333", va="top", linespacing=1.25)
+        for number, page_sheet in enumerate(sheets, 1):
+            text = page_note[0]
+            if len(sheets) > 1:
+                text += " · " + vocabulary.word("sheet.page", lang).replace("{n}", str(number)).replace(
+                    "{total}", str(len(sheets)))
+            page_sheet.text(margin, margin, text, note_size, colour="#8a1c00", va="bottom")
+        if fmt == "pdf" and len(sheets) > 1:
+            return save_pdf_pages(sheets, info.title)
         return sheet.save(fmt, info.title)
+
+
+def _document(criteria: list[dict[str, Any]]) -> str:
+    """The document the criteria cite (《…》), for the adoption line."""
+    for criterion in criteria:
+        source = str(criterion.get("source") or "")
+        if "《" in source and "》" in source:
+            return source[source.index("《"): source.index("》") + 1]
+    return ""
 
 
 def _clip_lines(lines: list[str], most: int) -> list[str]:
@@ -217,14 +279,17 @@ def _clip_lines(lines: list[str], most: int) -> list[str]:
 
 
 def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top: float, width: float,
-                    bottom: float, lang: Lang) -> float:
-    """Draw the criteria table from ``top`` down; shrink text to fit; return the y below the table."""
+                    bottom: float, lang: Lang, paged: bool = False) -> tuple[float, int]:
+    """Draw the criteria table from ``top`` down; return the y below the table and how many rows were drawn.
+
+    ``paged``: text stays at 8 pt or more and what does not fit is left for the next page; otherwise the text
+    shrinks to fit one page."""
     headers = [vocabulary.word(f"label.{key}", lang)
                for key in ("criterion", "result", "value", "requirement", "method_source")]
-    fractions = [0.22, 0.10, 0.14, 0.14, 0.40]
+    fractions = [0.22, 0.11, 0.15, 0.14, 0.38]
     widths = [width * f for f in fractions]
-    for shrink in (1.0, 0.9, 0.8, 0.7, 0.6):
-        size = sheet.base_pt * 0.85 * shrink
+    for shrink in ((1.0,) if paged else (1.0, 0.9, 0.8, 0.7, 0.6)):
+        size = max(MIN_TEXT_PT, sheet.base_pt * 0.85) * shrink if paged else sheet.base_pt * 0.85 * shrink
         line_h = size / PT_PER_MM * 1.3
         rows = []
         for criterion in criteria:
@@ -232,6 +297,11 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
                         or criterion.get("title_zh") or criterion.get("id"))
             status = str(criterion.get("status", ""))
             note = str(criterion.get("method") or "")
+            if lang != "en" and not _mostly_chinese(note):
+                note = ""  # the methods are written in English: a Chinese report cites the article instead
+            if criterion.get("basis") in ("assumed", "stand-in"):
+                note = vocabulary.word(f"basis.{criterion['basis']}", lang) + (
+                    (_t(lang, "；", "; ") + note) if note else "")
             if criterion.get("source"):
                 note += (_t(lang, "；", "; ") if note else "") + vocabulary.word("label.source", lang) \
                     + _t(lang, "：", ": ") + str(criterion["source"])
@@ -244,7 +314,7 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
                 wrap(_value_text(criterion.get("value"), criterion.get("unit"), lang,
                                  _target_names(criterion, lang)), widths[2] - 2, size),
                 wrap(_requirement(criterion, lang), widths[3] - 2, size),
-                _clip_lines(wrap(note, widths[4] - 2, size * 0.9), 3),
+                _clip_lines(wrap(note, widths[4] - 2, size if paged else size * 0.9), 3),
             ]
             rows.append((status, cells, max(len(c) for c in cells[:4]), len(cells[4])))
         heights = [max(n * line_h, m * line_h * 0.9) + 1.6 for _, _, n, m in rows]
@@ -259,12 +329,15 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
         sheet.text(cx + 1.0, y - 0.8, header, size, bold=True)
         cx += w
     y -= header_h
+    drawn = 0
     for (status, cells, _, _), height in zip(rows, heights, strict=True):
         if y - height < bottom:
-            sheet.text(x, y - 0.8, _t(lang, f"…另有 {len(rows)} 项中未显示的指标，见 JSON 报告",
-                                      "… more criteria in the JSON report"), size)
-            y -= line_h
+            if not paged:
+                sheet.text(x, y - 0.8, _t(lang, f"…另有 {len(rows) - drawn} 项指标未显示，见 JSON 报告",
+                                          "… more criteria in the JSON report"), size)
+                y -= line_h
             break
+        drawn += 1
         cx = x
         for index, (lines, w) in enumerate(zip(cells, widths, strict=True)):
             if index == 1:
@@ -276,10 +349,16 @@ def _criteria_table(sheet: _Sheet, criteria: list[dict[str, Any]], x: float, top
                 sheet.text(cx + w / 2 - 0.6, y - 0.9 - line_h / 2 + 0.1, lines[0], badge_size, bold=True,
                            colour="white", ha="center", va="center")
             else:
-                text_size = size * 0.9 if index == 4 else size
+                text_size = size * 0.9 if index == 4 and not paged else size
                 sheet.text(cx + 1.0, y - 0.8, "\n".join(lines), text_size,
                            colour="#444444" if index == 4 else "#222222", linespacing=1.2)
             cx += w
         y -= height
         ax.add_line(Line2D([x, x + width], [y, y], color="#cccccc", linewidth=0.5))
-    return y - 2.0
+    return y - 2.0, drawn
+
+
+def _mostly_chinese(text: str) -> bool:
+    cjk = sum(1 for c in text if "\u3400" <= c <= "\u9fff")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return cjk >= latin

@@ -18,9 +18,12 @@ DATE = "2026-03-01"
 
 
 def _pdf_text(content: bytes) -> str:
+    """The text of every page; each page carries the 示意/仅供参考 note and the data date."""
     reader = PdfReader(io.BytesIO(content))
-    assert len(reader.pages) == 1
-    return re.sub(r"\s+", "", reader.pages[0].extract_text())
+    pages = [re.sub(r"\s+", "", page.extract_text()) for page in reader.pages]
+    for page in pages:
+        assert ("仅供参考" in page and "数据日期" in page) or ("forreferenceonly" in page and "Datadate" in page)
+    return "".join(pages)
 
 
 def _read(content: bytes, suffix: str, tmp_path: Path, **kwargs):
