@@ -50,6 +50,7 @@ ASSETS: dict[str, Asset] = {
         Asset("draw-js", "js", "vendor/leaflet-draw/leaflet.draw.js", "vendor/leaflet-draw/LICENSE.txt"),
         Asset("planmap-css", "css", "planmap/planmap.css", "planmap/LICENSE.txt"),
         Asset("planmap-js", "js", "planmap/planmap.js", "planmap/LICENSE.txt"),
+        Asset("audit-js", "js", "planmap/audit.js", "planmap/LICENSE.txt"),
     )
 }
 

@@ -84,12 +84,21 @@ class AuditRow:
     needs_data: list[str]
     accuracy_m: float | None
     warnings: list[str] = field(default_factory=list)
+    #: criterion ids still needing data (the values a planner supplies), and the needs-data titles beyond the
+    #: ones every zone of the ruleset needs (the page's legend lists those once)
+    needs_ids: list[str] = field(default_factory=list)
+    needs_extra: list[str] = field(default_factory=list)
+    #: the titles of the layers this zone is drawn in (more than one: the same shape drawn twice)
+    drawn_in: list[str] = field(default_factory=list)
+    #: what verdicts rest on besides measurement: [(basis word, [criterion titles])] for assumed / stand-in
+    bases: list[tuple[str, list[str]]] = field(default_factory=list)
+    walk_basis: str | None = None
 
     def csv_values(self, lang: str) -> dict[str, Any]:
         """The row as CSV cells: plain numbers (rounded to cm), labels in the page language."""
         yes_no = ("是", "否") if lang == "zh" else ("yes", "no")
         values: dict[str, Any] = {
-            "layer": self.layer_title, "id": self.id, "name": self.name,
+            "layer": " | ".join(self.drawn_in) or self.layer_title, "id": self.id, "name": self.name,
             "schematic": yes_no[0] if self.schematic else yes_no[1],
             "ruleset": self.ruleset or "",
             "length_m": _plain(self.length_m), "width_min_m": _plain(self.width_min_m),
@@ -118,7 +127,8 @@ class LayerGroup:
 # ---------------------------------------------------------------------------------------------- the table
 def audit_rows(audit: Mapping[str, Any], specs: Sequence[LayerSpec], rulesets: Mapping[str, Ruleset], *,
                lang: str = "zh", layer_ids: Sequence[str] | None = None,
-               names_en: Mapping[str, str] | None = None) -> list[LayerGroup]:
+               names_en: Mapping[str, str] | None = None,
+               same_shape: Mapping[str, str] | None = None) -> list[LayerGroup]:
     """The audit's zones as table rows grouped by layer, in catalogue order (zones of unknown layers last).
 
     Parameters
@@ -131,17 +141,70 @@ def audit_rows(audit: Mapping[str, Any], specs: Sequence[LayerSpec], rulesets: M
         Only zones of these layers (default: all).
     names_en
         English zone names by zone id, shown for ``lang="en"`` where given.
+    same_shape
+        Zone id → the id of the zone drawn with the same shape in an earlier layer (:func:`same_shapes`): such a
+        zone is listed once, in the first layer, saying which layers draw it.
     """
     titles = {s.id: (s.title.en if lang == "en" else s.title.zh) for s in specs}
     order = {s.id: i for i, s in enumerate(specs)}
+    zones = [z for z in audit.get("zones") or []
+             if layer_ids is None or str(z.get("layer") or "") in layer_ids]
+    zones.sort(key=lambda z: order.get(str(z.get("layer") or ""), len(order)))
+    same = {k: v for k, v in (same_shape or {}).items()}
     groups: dict[str, LayerGroup] = {}
-    for zone in audit.get("zones") or []:
+    by_id: dict[str, AuditRow] = {}
+    for zone in zones:
         layer = str(zone.get("layer") or "")
-        if layer_ids is not None and layer not in layer_ids:
+        kept = by_id.get(same.get(str(zone.get("id")), ""))
+        if kept is not None:
+            kept.drawn_in.append(titles.get(layer, layer))
             continue
         group = groups.setdefault(layer, LayerGroup(layer, titles.get(layer, layer), []))
-        group.rows.append(_row(zone, group.title, rulesets, lang, names_en or {}))
+        row = _row(zone, group.title, rulesets, lang, names_en or {})
+        row.drawn_in.append(group.title)
+        group.rows.append(row)
+        by_id[row.id] = row
+    rows = [r for g in groups.values() for r in g.rows]
+    common = common_needs(rows)
+    for row in rows:
+        shared = set(common.get(row.ruleset or "", ()))
+        row.needs_extra = [title for cid, title in zip(row.needs_ids, row.needs_data, strict=True)
+                           if cid not in shared]
     return sorted(groups.values(), key=lambda g: order.get(g.id, len(order)))
+
+
+def common_needs(rows: Sequence[AuditRow]) -> dict[str, list[str]]:
+    """Ruleset id → the needs-data criterion ids every zone judged by that ruleset shares (in ruleset order)."""
+    out: dict[str, list[str]] = {}
+    for ruleset_id in dict.fromkeys(r.ruleset for r in rows if r.ruleset):
+        judged = [r for r in rows if r.ruleset == ruleset_id and r.overall is not None]
+        if not judged:
+            continue
+        shared = set(judged[0].needs_ids).intersection(*(r.needs_ids for r in judged[1:]))
+        out[ruleset_id] = [cid for cid in judged[0].needs_ids if cid in shared]
+    return out
+
+
+def same_shapes(frames: Sequence[tuple[str, Any]]) -> dict[str, str]:
+    """Zone id → the id of the first zone (in the order given) drawn with exactly the same shape.
+
+    ``frames`` are (layer id, GeoDataFrame indexed by zone id) in catalogue order. Shapes are compared after
+    normalising (ring start and orientation do not matter) and rounding to about a centimetre.
+    """
+    import shapely
+
+    first: dict[bytes, str] = {}
+    out: dict[str, str] = {}
+    for _layer, frame in frames:
+        for zone_id, geometry in zip(frame.index, frame.geometry, strict=True):
+            if geometry is None or geometry.is_empty:
+                continue
+            key = shapely.normalize(shapely.set_precision(geometry, 1e-7)).wkb
+            if key in first and first[key] != str(zone_id):
+                out[str(zone_id)] = first[key]
+            else:
+                first.setdefault(key, str(zone_id))
+    return out
 
 
 def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Ruleset], lang: str,
@@ -180,7 +243,22 @@ def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Rules
         failed=[_criterion_title(ruleset, c, lang) for c in zone.get("failed") or []],
         needs_data=[_criterion_title(ruleset, c, lang) for c in zone.get("needs_data") or []],
         accuracy_m=_finite(provenance.get("accuracy_m")), warnings=warnings,
+        needs_ids=[str(c) for c in zone.get("needs_data") or []],
+        bases=_bases(zone, ruleset, lang),
+        walk_basis=vocabulary.word(f"basis.{transit['basis']}", lang)
+        if transit.get("basis") in ("assumed", "stand-in") else None,
     )
+
+
+def _bases(zone: Mapping[str, Any], ruleset: Ruleset | None, lang: str) -> list[tuple[str, list[str]]]:
+    """The verdicts that rest on an assumed position or a stand-in shape, by basis, in words."""
+    bases = zone.get("bases") if isinstance(zone.get("bases"), Mapping) else {}
+    out = []
+    for basis in ("assumed", "stand-in"):
+        items = [_criterion_title(ruleset, cid, lang) for cid, b in bases.items() if b == basis]
+        if items:
+            out.append((vocabulary.word(f"basis.{basis}", lang), items))
+    return out
 
 
 def thresholds(rulesets: Mapping[str, Ruleset], used: Sequence[str], lang: str = "zh") -> list[dict[str, Any]]:
@@ -223,16 +301,23 @@ def build_audit_page(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], ru
                      plan: PlanSpec, lang: str = "zh", static_url: str = "/static", maps_url: str = "/maps",
                      api_url: str = "/api", csv_href: str | None = None, assets: Mapping[str, bytes] | None = None,
                      layer_ids: Sequence[str] | None = None, names_en: Mapping[str, str] | None = None,
-                     other_lang_href: str | None = None, unavailable: str | None = None) -> str:
+                     other_lang_href: str | None = None, unavailable: str | None = None,
+                     same_shape: Mapping[str, str] | None = None, values_href: str | None = None,
+                     sheet_href: str | None = None) -> str:
     """The audit as a readable page: one table per zone layer, thresholds explained from the rulesets.
 
     ``assets`` given (path → bytes of the files under ``maps/static``) makes a standalone page with the stylesheet
     inlined and no links back to the service. ``unavailable`` says why there is no audit (the page shows it).
     """
     t = (lambda zh, en: en) if lang == "en" else (lambda zh, en: zh)  # noqa: E731 - tiny local helper
-    groups = audit_rows(audit, specs, rulesets, lang=lang, layer_ids=layer_ids, names_en=names_en)
+    groups = audit_rows(audit, specs, rulesets, lang=lang, layer_ids=layer_ids, names_en=names_en,
+                        same_shape=same_shape)
     rows = [r for g in groups for r in g.rows]
     used = list(dict.fromkeys(r.ruleset for r in rows if r.ruleset))
+    common = [{"ruleset": rulesets[rid].title.en if lang == "en" else rulesets[rid].title.zh,
+               "needs": [_criterion_title(rulesets[rid], cid, lang) for cid in ids]}
+              for rid, ids in common_needs(rows).items() if ids and rid in rulesets]
+    adoptions = _adoptions(audit, rulesets, used, lang)
     summary = {key: sum(1 for r in rows if r.overall == key) for key in ("pass", "fail", "incomplete")}
     summary["none"] = sum(1 for r in rows if r.overall is None)
     standalone = assets is not None
@@ -243,6 +328,7 @@ def build_audit_page(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], ru
                               page_title=t("规划区域核查表", "Plan audit table"), data_date=plan.data_date,
                               links=links)
     css = inline_tags(["planmap-css"], assets) if standalone else link_tags(["planmap-css"], static_url)
+    script = inline_tags(["audit-js"], assets) if standalone else link_tags(["audit-js"], static_url)
     return templates.render(
         templates.AUDIT_PAGE, lang, css=css, header=header, groups=groups, zone_count=len(rows),
         summary=summary, thresholds=thresholds(rulesets, used, lang), transit_targets=_transit_headers(rows, lang),
@@ -252,14 +338,72 @@ def build_audit_page(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], ru
         link_query="?lang=en" if lang == "en" else "", api_href=f"{api_url}/checks/plan",
         csv_href=None if standalone else csv_href, other_lang_href=None if standalone else other_lang_href,
         attribution=plan.attribution, unavailable=unavailable, any_schematic=any(r.schematic for r in rows),
+        common=common, adoptions=adoptions, values_href=None if standalone else values_href,
+        sheet_href=None if standalone else sheet_href, fmt=_fmt,
+        check_href=None if standalone else f"{maps_url}/check", script=script,
     )
+
+
+def _fmt(key: str, lang: str, **values: Any) -> str:
+    text = vocabulary.word(key, lang)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def _adoptions(audit: Mapping[str, Any], rulesets: Mapping[str, Ruleset], used: Sequence[str],
+               lang: str) -> list[dict[str, str]]:
+    """Whose standard each ruleset of the audit is here, in words (参照《…》 for a reference ruleset)."""
+    from maps.builders import adoption_text
+
+    adoption = audit.get("adoption") if isinstance(audit.get("adoption"), Mapping) else {}
+    out = []
+    for rid in used:
+        ruleset = rulesets.get(rid)
+        if ruleset is None:
+            continue
+        document = getattr(getattr(ruleset, "source", None), "document", None) or ""
+        out.append({"title": ruleset.title.en if lang == "en" else ruleset.title.zh,
+                    "text": adoption_text(adoption.get(rid) or {"status": "own"}, document, lang),
+                    "status": str((adoption.get(rid) or {}).get("status") or "own")})
+    return out
+
+
+def values_csv(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], rulesets: Mapping[str, Ruleset],
+               lang: str = "zh", layer_ids: Sequence[str] | None = None,
+               same_shape: Mapping[str, str] | None = None) -> str:
+    """A template a planner fills: one row per judged zone (listed once), one column per attribute of the rulesets
+    the audit judges with (headed by the attribute's title and, in brackets, its name); empty cells."""
+    groups = audit_rows(audit, specs, rulesets, lang=lang, layer_ids=layer_ids, same_shape=same_shape)
+    rows = [r for g in groups for r in g.rows if r.ruleset and r.ruleset in rulesets]
+    attributes: dict[str, str] = {}
+    for rid in dict.fromkeys(r.ruleset for r in rows):
+        for name, spec in rulesets[rid].attributes.items():
+            title = getattr(spec, "title_en" if lang == "en" else "title_zh", None) or name
+            attributes.setdefault(name, f"{title} [{name}]")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([vocabulary.word("audit.col_zone_id", lang), vocabulary.word("audit.col_zone", lang),
+                     vocabulary.word("audit.col_layers", lang), vocabulary.word("label.ruleset", lang),
+                     *attributes.values()])
+    for row in rows:
+        own = rulesets[row.ruleset].attributes
+        writer.writerow([row.id, _csv_text(row.name), " | ".join(row.drawn_in), row.ruleset,
+                         *("" if name in own else "—" for name in attributes)])
+    return out.getvalue()
+
+
+def _csv_text(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def audit_csv(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], rulesets: Mapping[str, Ruleset],
               lang: str = "zh", layer_ids: Sequence[str] | None = None,
-              names_en: Mapping[str, str] | None = None) -> str:
+              names_en: Mapping[str, str] | None = None, same_shape: Mapping[str, str] | None = None) -> str:
     """The same table as CSV text (one row per zone, grouped by layer); the caller encodes it as UTF-8 with BOM."""
-    groups = audit_rows(audit, specs, rulesets, lang=lang, layer_ids=layer_ids, names_en=names_en)
+    groups = audit_rows(audit, specs, rulesets, lang=lang, layer_ids=layer_ids, names_en=names_en,
+                        same_shape=same_shape)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_pick(title, lang) for title in COLUMNS.values()])

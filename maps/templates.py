@@ -228,6 +228,11 @@ AUDIT_PAGE = """<!DOCTYPE html>
 <p class="pm-note">{{ t('步行距离沿街道网络计算（路网未覆盖处按直线距离乘绕行系数估算，表中注明）；绿色为在阈值以内，红色为超出。标有参数名的阈值是本系统的默认值（标准未给出具体距离），在选址检查中可按需调整。',
  'Walking distances follow the street network (straight line × detour factor where the network does not reach, as marked); green is within the threshold, red beyond it. Thresholds with a parameter name are defaults of this service (the standard gives no distance) and can be changed in a site check.') }}</p>
 {% endif %}
+{% if adoptions %}<p class="pm-adoption" id="pm-audit-adoption">{% for a in adoptions %}{% if not loop.first %}{{ t('；', '; ') }}{% endif %}<strong>{{ a.title }}</strong>{{ t('：', ': ') }}<span class="pm-adoption-{{ a.status }}">{{ a.text }}</span>{% endfor %}</p>{% endif %}
+{% if common %}<div class="pm-values-legend" id="pm-values-legend">
+{% for c in common %}<p><strong>{{ fmt('audit.common_needs', lang, ruleset=c.ruleset) }}</strong>{% for item in c.needs %}<span class="pm-chip pm-chip-missing">{{ item }}</span>{% endfor %}</p>{% endfor %}
+<p class="pm-note">{{ word('audit.values_howto') }}{% if values_href %} <a class="pm-button" id="pm-values-template" href="{{ values_href }}" download>{{ word('audit.values_template') }}</a>{% endif %}</p>
+</div>{% endif %}
 <p class="pm-needs-data"><strong>{{ t('“' ~ word('label.needs_data_items') ~ '”须由规划人员补充：', '“' ~ word('label.needs_data_items') ~ '” items must be supplied by the planner:') }}</strong>
 {{ t('商户数、建筑面积、业态、营业时间、营业额、投资额等是地图无法得知的数据，须由规划人员提供；在', 'merchants, floor area, formats, opening hours, turnover, investment and the like cannot be known from a map; supply them in the') }}
 {% if maps_url %}<a href="{{ maps_url }}/check{{ link_query }}">{{ t('选址检查', 'site check') }}</a>{% else %}{{ t('选址检查', 'site check') }}{% endif %}
@@ -235,11 +240,20 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% if any_schematic %}<p class="pm-note">{{ t('标“示意”的区域图形根据规划文本绘制，不是测绘成果；“图形精度”是图形位置的可信范围，量测结果只作规划参考。',
  'Zone shapes marked "schematic" are drawn from the plan text, not surveyed; "geometry accuracy" is how far the drawn shape may be off, so measurements indicate the plan, not the ground.') }}</p>{% endif %}
 <p class="pm-audit-links">
+{% if check_href %}<a class="pm-button" id="pm-open-check" href="{{ check_href }}{{ link_query }}">{{ word('ui.open_check') }}</a>{% endif %}
+{% if sheet_href %}<a class="pm-button" id="pm-export-sheet" href="{{ sheet_href }}">{{ word('ui.export_sheet_pdf') }}</a>{% endif %}
 {% if csv_href %}<a class="pm-button" href="{{ csv_href }}" download>{{ t('下载 CSV（Excel 可直接打开）', 'Download CSV (opens in Excel)') }}</a>{% endif %}
 {% if maps_url %}<a href="{{ api_href }}">{{ t('JSON 原始结果', 'raw JSON') }} <code>GET /api/checks/plan</code></a>{% endif %}
 {% if other_lang_href %}<a href="{{ other_lang_href }}">{{ t('English', '中文') }}</a>{% endif %}
 </p>
 </section>
+{% if groups %}<form class="pm-audit-tools" id="pm-audit-tools" hidden>
+<label>{{ word('audit.filter') }} <select id="pm-audit-filter"><option value="">{{ word('audit.filter_all') }}</option>
+{% for key in ('pass', 'fail', 'incomplete', 'none') %}<option value="{{ key }}">{{ overall_labels[key] }}</option>{% endfor %}</select></label>
+<label>{{ word('audit.sort') }} <select id="pm-audit-sort"><option value="layer">{{ word('audit.sort_layer') }}</option><option value="result">{{ word('audit.sort_result') }}</option><option value="name">{{ word('audit.sort_name') }}</option></select></label>
+<button type="button" id="pm-audit-print">{{ word('audit.print') }}</button>
+<span id="pm-audit-shown" class="pm-muted" data-template="{{ word('audit.shown') }}"></span>
+</form>{% endif %}
 {% for g in groups %}
 <section class="pm-audit-layer" data-layer="{{ g.id }}">
 <h2>{{ g.title }} <span class="pm-count">{{ g.rows|length }}</span></h2>
@@ -257,20 +271,23 @@ AUDIT_PAGE = """<!DOCTYPE html>
 </tr></thead>
 <tbody>
 {% for r in g.rows %}
-<tr class="pm-audit-row" data-zone="{{ r.id }}" data-overall="{{ r.overall or 'none' }}">
+<tr class="pm-audit-row" data-zone="{{ r.id }}" data-overall="{{ r.overall or 'none' }}" data-name="{{ r.name }}">
 <td class="pm-zone">{% if maps_url %}<a href="{{ maps_url }}/zones/{{ r.id|urlencode }}{{ link_query }}">{{ r.name }}</a>{% else %}{{ r.name }}{% endif %}
 {%- if r.schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}
+{% if r.drawn_in|length > 1 %}<div class="pm-drawn-in">{{ fmt('audit.drawn_in', lang, layers=r.drawn_in|join(t('、', ', '))) }}</div>{% endif %}
+{% for basis, items in r.bases %}<div class="pm-basis">{{ fmt('audit.basis_line', lang, basis=basis, items=items|join(t('、', ', '))) }}</div>{% endfor %}
 {% for w in r.warnings %}<div class="pm-warning">⚠ {{ w }}</div>{% endfor %}</td>
 <td class="pm-ruleset">{% if r.ruleset_title %}{{ r.ruleset_title }}{% else %}<span class="pm-muted">—</span>{% endif %}</td>
 <td class="pm-num">{{ number(r.length_m, 0) }}</td>
 <td class="pm-num">{% if r.width_min_m is none and r.width_mean_m is none %}—{% else %}{{ number(r.width_min_m, 1) }} / {{ number(r.width_mean_m, 1) }}{% endif %}</td>
 <td class="pm-num">{{ number(r.area_m2, 0) }}</td>
 {% for head in transit_targets %}{% set cell = r.transit.get(head.key) %}
-<td class="pm-num pm-walk{% if cell %} pm-walk-{{ cell.status }}{% endif %}"{% if cell and cell.threshold is not none %} title="≤ {{ number(cell.threshold, 0) }} m · {{ status_label(cell.status) }}"{% endif %}>{% if cell %}{{ cell.text(lang) }}{% if loop.last and r.walk_method %}<div class="pm-method">{{ r.walk_method }}</div>{% endif %}{% else %}—{% endif %}</td>
+<td class="pm-num pm-walk{% if cell %} pm-walk-{{ cell.status }}{% endif %}"{% if cell and cell.threshold is not none %} title="≤ {{ number(cell.threshold, 0) }} m · {{ status_label(cell.status) }}"{% endif %}>{% if cell %}{{ cell.text(lang) }}{% if loop.last and r.walk_method %}<div class="pm-method">{{ r.walk_method }}</div>{% endif %}{% if loop.last and r.walk_basis %}<div class="pm-method pm-basis">{{ r.walk_basis }}</div>{% endif %}{% else %}—{% endif %}</td>
 {% endfor %}
 <td class="pm-overall-cell pm-status-{{ r.overall or 'none' }}">{{ r.overall_label }}</td>
 <td class="pm-failed">{% for c in r.failed %}<span class="pm-chip pm-chip-fail">{{ c }}</span>{% else %}<span class="pm-muted">—</span>{% endfor %}</td>
-<td class="pm-missing">{% if r.needs_data %}<span class="pm-missing-list">{{ r.needs_data|join(t('、', '; ')) }}</span>{% else %}<span class="pm-muted">—</span>{% endif %}</td>
+<td class="pm-missing">{% if r.needs_data %}{% if r.needs_extra|length < r.needs_data|length %}<span class="pm-muted">{{ word('audit.same_as_legend') }}</span>{% if r.needs_extra %}<br>{{ word('audit.also_needs') }}{% endif %}{% endif %}{% if r.needs_extra %}<span class="pm-missing-list">{{ r.needs_extra|join(t('、', '; ')) }}</span>{% endif %}
+{% if check_href and r.ruleset %}<div><a class="pm-button pm-supply" href="{{ check_href }}?zone={{ r.id|urlencode }}{% if lang == 'en' %}&amp;lang=en{% endif %}">{{ word('audit.supply_values') }}</a></div>{% endif %}{% else %}<span class="pm-muted">—</span>{% endif %}</td>
 <td class="pm-num">{% if r.accuracy_m is not none %}±{{ number(r.accuracy_m, 0) }}{% else %}—{% endif %}</td>
 </tr>
 {% endfor %}
@@ -282,6 +299,7 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% endfor %}
 <p class="pm-note">{{ attribution }}</p>
 </main>
+{{ script|safe }}
 </body>
 </html>
 """

@@ -326,6 +326,11 @@ def _zone_names_en(store) -> dict[str, str]:
     return names
 
 
+def _same_shapes(store) -> dict[str, str]:
+    """Zones drawn with the same shape in two layers (listed once on the audit page)."""
+    return audit_page.same_shapes([(spec.id, store.layer(spec.id)) for spec in builders.zone_specs(store)])
+
+
 @router.get("/maps/audit", response_class=HTMLResponse,
             summary="The plan audit as a readable table (Chinese; lang=en for English)")
 def audit_table(query: MapQueryDep) -> HTMLResponse:
@@ -343,7 +348,11 @@ def audit_table(query: MapQueryDep) -> HTMLResponse:
         csv_href=f"{root}/maps/audit.csv" + (f"?{kept}" if kept else ""),
         other_lang_href=f"{root}/maps/audit" + (f"?{urlencode(other)}" if other else ""),
         assets=static_files() if query.download else None, layer_ids=layer_ids, names_en=_zone_names_en(store),
-        unavailable=reason)
+        unavailable=reason, same_shape=_same_shapes(store),
+        values_href=f"{root}/maps/audit-values.csv" + (f"?{kept}" if kept else ""),
+        sheet_href=f"{root}/export/map.pdf?" + urlencode(
+            {"layers": ",".join(layer_ids or [s.id for s in builders.zone_specs(store)]), "lang": query.lang,
+             "paper": "A3"}))
     return query.respond(html, "audit")
 
 
@@ -357,8 +366,26 @@ def audit_csv(query: MapQueryDep) -> Response:
     if result is None:
         raise NotFoundError(f"the plan audit is not available ({reason}); see GET /api/checks/plan")
     text = audit_page.audit_csv(result, specs=store.specs, rulesets=store.rulesets, lang=query.lang,
-                                layer_ids=layer_ids, names_en=_zone_names_en(store))
-    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{store.plan_id}-audit")
+                                layer_ids=layer_ids, names_en=_zone_names_en(store), same_shape=_same_shapes(store))
+    return _csv_response(text, f"{store.plan_id}-audit")
+
+
+@router.get("/maps/audit-values.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}},
+            summary="A template of the values a planner supplies: one row per judged zone, one column per attribute")
+def audit_values_csv(query: MapQueryDep) -> Response:
+    """Empty cells to fill (``—`` where the zone's ruleset has no such attribute); headers in ``lang``."""
+    layer_ids, _ = _audit_query(query)
+    store = query.store
+    result, reason = _plan_audit(store)
+    if result is None:
+        raise NotFoundError(f"the plan audit is not available ({reason}); see GET /api/checks/plan")
+    text = audit_page.values_csv(result, specs=store.specs, rulesets=store.rulesets, lang=query.lang,
+                                 layer_ids=layer_ids, same_shape=_same_shapes(store))
+    return _csv_response(text, f"{store.plan_id}-audit-values")
+
+
+def _csv_response(text: str, name: str) -> Response:
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     return Response(("\ufeff" + text).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"',
                              "X-Content-Type-Options": "nosniff"})
