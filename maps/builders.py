@@ -861,8 +861,13 @@ def build_embed(store: Any, opts: PageOptions, *, zone_id: str | None = None, pr
     return build_overview(store, opts, embed=True)
 
 
-def build_index(store: Any, opts: PageOptions) -> str:
-    """The maps index page (Chinese first, English second)."""
+def build_index(store: Any, opts: PageOptions, *, plans: Sequence[Mapping[str, Any]] = (),
+                export_url: str | None = None) -> str:
+    """The maps index page (Chinese first, English second).
+
+    ``plans`` are the plans the service serves (``{"id", "title", "href", "current"}``): with more than one the
+    page offers a switcher. ``export_url`` is where the sheets are made (``…/export``).
+    """
     plan = store.plan
     zones = []
     for spec in zone_specs(store):
@@ -881,4 +886,6 @@ def build_index(store: Any, opts: PageOptions) -> str:
     return templates.render(templates.INDEX, "zh", plan_title=plan.title.zh, plan_title_en=plan.title.en,
                             district=plan.district.zh, data_date=plan.data_date, maps_url=opts.maps_url,
                             embed_url=opts.embed_url, static_url=opts.static_url, zones=zones,
-                            projects=projects, basemaps=basemaps, attribution=plan.attribution)
+                            projects=projects, basemaps=basemaps, attribution=plan.attribution,
+                            plans=list(plans),
+                            export_url=export_url or opts.maps_url.rsplit("/maps", 1)[0] + "/export")

@@ -171,7 +171,12 @@ INDEX = """<!DOCTYPE html>
 <link rel="stylesheet" href="{{ static_url }}/planmap/planmap.css"></head>
 <body class="pm-index">
 <h1>{{ plan_title }}<br><span class="en">{{ plan_title_en }}</span></h1>
+{% if plans|length > 1 %}<nav class="pm-plan-switcher" id="pm-plan-switcher" aria-label="{{ word('ui.plan') }}">{{ word('ui.plan') }}：
+{% for p in plans %}{% if p.current %}<strong class="pm-plan-current" aria-current="page">{{ p.title }}</strong>{% else %}<a href="{{ p.href }}">{{ p.title }}</a>{% endif %}{% if not loop.last %} · {% endif %}{% endfor %}</nav>{% endif %}
 <p>{{ district }} · 数据日期 {{ data_date }} <span class="en">Data date {{ data_date }}</span></p>
+<p class="pm-index-actions"><a class="pm-button" id="pm-open-check" href="{{ maps_url }}/check">{{ word('ui.open_check') }}</a>
+<a class="pm-button" id="pm-export-sheet" href="{{ export_url }}/map.pdf?paper=A3">{{ word('ui.export_sheet_pdf') }}</a>
+<a class="pm-button" href="{{ maps_url }}/audit">规划核查表 <span class="en">Plan audit</span></a></p>
 <h2>地图 <span class="en">Maps</span></h2>
 <ul>
 <li><a href="{{ maps_url }}/overview">总图</a> <span class="en">Overview — every layer of the plan, grouped and switchable</span></li>
@@ -183,7 +188,8 @@ INDEX = """<!DOCTYPE html>
 <h2>规划区域 <span class="en">Zones</span></h2>
 {% for group in zones %}
 <h3>{{ group.title }} <span class="en">{{ group.title_en }}</span></h3>
-<ul>{% for z in group.entries %}<li><a href="{{ maps_url }}/zones/{{ z.id|urlencode }}">{{ z.name }}</a>{% if z.name_en %} <span class="en">{{ z.name_en }}</span>{% endif %}{% if z.schematic %} <span class="pm-badge pm-badge-schematic">示意</span>{% endif %}</li>{% endfor %}</ul>
+<ul>{% for z in group.entries %}<li><a href="{{ maps_url }}/zones/{{ z.id|urlencode }}">{{ z.name }}</a>{% if z.name_en %} <span class="en">{{ z.name_en }}</span>{% endif %}{% if z.schematic %} <span class="pm-badge pm-badge-schematic">示意</span>{% endif %}
+<span class="pm-zone-actions"><a class="pm-open-check" href="{{ maps_url }}/check?zone={{ z.id|urlencode }}">{{ word('ui.open_in_check') }}</a> · <a class="pm-zone-sheet" href="{{ export_url }}/map.pdf?zone={{ z.id|urlencode }}&amp;paper=A4">{{ word('ui.export_sheet_pdf') }}</a></span></li>{% endfor %}</ul>
 {% else %}<p class="en">暂无区域图层 No zone layers yet.</p>
 {% endfor %}
 <h2>重点项目 <span class="en">Key projects</span></h2>

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import ogc
-from api.deps import ServiceDep, SettingsDep, base_url, url_root
+from api.deps import RegistryDep, ServiceDep, SettingsDep, base_url, url_root
 from api.errors import BadRequestError, NotFoundError
 from api.service import PlanService
 from api.settings import Settings
@@ -226,11 +226,15 @@ def static(path: str) -> Response:
 
 # ---------------------------------------------------------------------------------------------- pages
 @router.get("/maps", response_class=HTMLResponse, summary="Index of the maps (Chinese, English second)")
-def maps_index(request: Request, settings: SettingsDep, store: ServiceDep) -> HTMLResponse:
+def maps_index(request: Request, settings: SettingsDep, store: ServiceDep, registry: RegistryDep) -> HTMLResponse:
     root = url_root(request, settings)
     opts = PageOptions(static_url=f"{root}/static", maps_url=f"{root}/maps", embed_url=f"{root}/embed",
                        tianditu_key=settings.tianditu_key)
-    return _page(builders.build_index(store, opts), basemap="none", download=False, filename="maps")
+    public = settings.public_url.rstrip("/")
+    plans = [{"id": s.plan_id, "title": s.plan.title.zh, "current": s.plan_id == store.plan_id,
+              "href": f"{public}/plans/{_quoted(s.plan_id)}/maps"} for s in registry]
+    html = builders.build_index(store, opts, plans=plans, export_url=f"{root}/export")
+    return _page(html, basemap="none", download=False, filename="maps")
 
 
 @router.get("/maps/overview", response_class=HTMLResponse, summary="The whole plan on one map")

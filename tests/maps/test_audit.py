@@ -133,7 +133,7 @@ def test_failed_and_needs_data_by_their_chinese_titles(real_page, store):
         legend = real_page.text.split('id="pm-values-legend"', 1)[1].split("</div>", 1)[0]
         for criterion_id in zone["needs_data"]:  # in the row, or once in the legend of every zone's values
             title = ruleset.criterion(criterion_id).title_zh
-            assert title in missing_text or (title in legend and "同上表头所列" in missing_text)
+            assert title in missing_text or (title in legend and "上方所列各项" in missing_text)
         assert f'/maps/check?zone={zone["id"]}' in str(cells)  or "填写数值" in missing_text
         assert "floor_area" not in missing_text and "merchants" not in missing_text  # titles, not ids
 
@@ -300,3 +300,66 @@ def test_builder_handles_empty_and_broken_audits(store):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["区域编号"] for r in rows] == ["z1", "z2"]
     assert rows[1]["面积（m²）"] == "1234.5" and rows[1]["长度（m）"] == ""
+
+
+# ---------------------------------------------------------------------------------------------- issue 14: the rest
+def test_values_every_zone_needs_are_said_once_and_each_zone_links_to_the_form(real_page, store):
+    html = real_page.text
+    legend = html.split('id="pm-values-legend"', 1)[1].split("</div>", 1)[0]
+    street = store.rulesets["night-economy-street"]
+    shared = [z for z in store.audit()["zones"] if z["ruleset"] == "night-economy-street" and z["overall"]]
+    common = set(shared[0]["needs_data"]).intersection(*(z["needs_data"] for z in shared))
+    assert len(common) >= 10
+    for cid in common:
+        assert street.criterion(cid).title_zh in legend
+    rows = {r["zone"]: r for r in parse(html).rows}
+    # a street zone needing only the common values shows none of them again in its row
+    missing = next(c for c in rows["street-area-dongguan"]["cells"] if "pm-missing" in c["class"])["text"]
+    assert "上方所列各项" in missing and "建筑面积" not in missing and "填写数值" in missing
+    assert 'href="/maps/check?zone=street-area-dongguan"' in html
+    assert 'href="/maps/audit-values.csv"' in html
+
+
+def test_the_adoption_line_and_the_bases(real_page):
+    html = real_page.text
+    line = html.split('id="pm-audit-adoption"', 1)[1].split("</p>", 1)[0]
+    assert "参照《拉萨市夜间经济示范区认定和奖励办法》" in line
+    row = next(r for r in parse(html).rows if r["zone"] == "street-area-shengliqiao-north")
+    assert "替代图形：" in row["cells"][0]["text"]  # verdicts resting on a stand-in shape say so
+    assert any("推定数据" in c["text"] for r in parse(html).rows for c in r["cells"] if "pm-walk" in c["class"])
+
+
+def test_a_zone_drawn_twice_says_in_which_layers(real_page, store):
+    row = next(r for r in parse(real_page.text).rows if r["zone"] == "street-area-dongguan")
+    layers = (store.spec("layout-street-areas").title.zh, store.spec("night-economy").title.zh)
+    assert f"同一图形见于：{layers[0]}、{layers[1]}" in row["cells"][0]["text"]
+
+
+def test_sort_filter_print_and_buttons(real_page):
+    html = real_page.text
+    assert 'id="pm-audit-filter"' in html and 'id="pm-audit-sort"' in html and 'id="pm-audit-print"' in html
+    assert 'id="pm-open-check" href="/maps/check"' in html
+    assert 'id="pm-export-sheet" href="/export/map.pdf?' in html
+
+
+def test_values_template_one_row_per_zone_one_column_per_attribute(client, store):
+    response = client.get("/maps/audit-values.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = read_csv(response.content)
+    judged = {r["zone"] for r in parse(client.get("/maps/audit").text).rows if r["overall"] != "none"}
+    assert {r["区域编号"] for r in rows} == judged
+    header = list(rows[0])
+    for name in store.rulesets["night-economy-street"].attributes:
+        assert any(h.endswith(f"[{name}]") for h in header), name
+    dongguan = next(r for r in rows if r["区域编号"] == "street-area-dongguan")
+    assert dongguan["建筑面积 [floor_area]" if "建筑面积 [floor_area]" in dongguan else header[4]] == ""
+    en = read_csv(client.get("/maps/audit-values.csv?lang=en").content)
+    assert "Zone id" in en[0]
+
+
+def test_values_template_and_page_escape_hostile_names(tiny_client):
+    html = tiny_client.get("/maps/audit").text
+    assert "<script>alert" not in html and XSS_IMG_ZONE_NAME not in html
+    rows = read_csv(tiny_client.get("/maps/audit-values.csv").content)
+    for row in rows:
+        assert not row["区域"].startswith(("=", "+", "-", "@"))

@@ -100,3 +100,26 @@ def test_real_plan_pages(client):
         response = client.get(path)
         assert response.status_code == 200, (path, response.text[:300])
         assert len(response.content) < 1_500_000
+
+
+def test_index_switches_plans_and_keeps_the_prefix(client):
+    plans = [p["id"] for p in client.get("/plans").json()["plans"]]
+    if len(plans) < 2:
+        pytest.skip("one plan served: no switcher")
+    html = client.get("/maps").text
+    switcher = html.split('id="pm-plan-switcher"', 1)[1].split("</nav>", 1)[0]
+    other = next(p for p in plans if p != "xigang")
+    assert f'href="/plans/{other}/maps"' in switcher and 'aria-current="page"' in switcher
+    prefixed = client.get(f"/plans/{other}/maps").text
+    assert 'href="/plans/xigang/maps"' in prefixed
+    assert f'href="/plans/{other}/maps/check"' in prefixed and f'href="/plans/{other}/export/map.pdf?paper=A3"' in prefixed
+    audit = client.get(f"/plans/{other}/maps/audit").text
+    assert f'href="/plans/{other}/maps/audit-values.csv"' in audit and f"/plans/{other}/export/map.pdf?" in audit
+
+
+def test_index_has_check_and_sheet_buttons_per_zone(client):
+    html = client.get("/maps").text
+    assert 'id="pm-open-check" href="/maps/check"' in html and 'id="pm-export-sheet"' in html
+    assert 'href="/maps/check?zone=street-area-dongguan"' in html
+    assert 'href="/export/map.pdf?zone=street-area-dongguan&amp;paper=A4"' in html
+    assert client.get("/export/map.pdf?zone=street-area-dongguan&paper=A4").status_code == 200
