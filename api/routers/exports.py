@@ -29,6 +29,7 @@ from api.service.exports import (
     render_report,
     render_selection,
     resolve_map_selection,
+    with_site,
 )
 from api.service.models import CheckRequest
 from layers.exports import FORMATS as EXPORT_FORMATS
@@ -55,6 +56,8 @@ def export_map(
                                                    "selection's centre (not with bbox)")] = None,
     paper: Annotated[str | None, Query(description="A4, A3, A2, A1 or A0 (not with width/height)")] = None,
     orientation: Annotated[str | None, Query(description="portrait or landscape (default landscape)")] = None,
+    site: Annotated[str | None, Query(description="A drawn site to draw and label: a GeoJSON geometry (EPSG:4326)")]
+    = None,
 ) -> Response:
     fmt = fmt.lower()
     if fmt not in MEDIA_TYPES:
@@ -64,6 +67,7 @@ def export_map(
     map_date = parse_date(date)
     selection = resolve_map_selection(store, layers=layers, zone=zone, project=project, bbox=bbox, lang=lang,
                                       title=title)
+    selection = with_site(selection, site, lang)
     content = render_selection(store, selection, fmt=fmt, page=page, lang=lang, date=map_date, scale=chosen_scale)
     filename = f"{store.plan_id}-{selection.name}.{fmt}"
     return Response(content, media_type=MEDIA_TYPES[fmt],

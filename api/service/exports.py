@@ -6,17 +6,21 @@ Called by the export routes and the ``planmap export`` CLI alike (neither import
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import geopandas as gpd
 import shapely
+import shapely.errors
+import shapely.geometry
 
 from api import ogc
 from api.service.errors import BadRequestError, NotFoundError
 from api.service.plans import PlanService
 from layers.catalogue import LayerSpec
 from layers.errors import FeatureNotFoundError
+from maps import vocabulary
 from maps.sheet import (
     MEDIA_TYPES,
     MapLayer,
@@ -28,6 +32,7 @@ from maps.sheet import (
     render_check_report,
     render_map_sheet,
 )
+from maps.sheet.paper import surface_layers
 
 MAX_TITLE_LENGTH = 120
 #: a map framed on a point shows this much around it (metres each way)
@@ -135,7 +140,40 @@ def resolve_map_selection(
     map_layers = [MapLayer(spec, _in_extent(store.layer(spec.id), extent)) for spec in specs]
     if not any(len(layer.frame) for layer in map_layers) and highlight is None:
         raise BadRequestError("the selection is empty: none of the chosen layers has features in the extent")
+    map_layers = [*land_and_water(store, language), *map_layers]
     return MapSelection(map_layers, extent, highlight, title or default_title, subtitle, name)
+
+
+#: the longest site geometry a sheet URL may carry (GeoJSON text)
+MAX_SITE_TEXT = 60_000
+
+
+def with_site(selection: MapSelection, site: str | None, lang: str) -> MapSelection:
+    """The selection with a drawn (unsaved) site: a GeoJSON geometry in EPSG:4326, drawn and labelled as the
+    site; without a bbox or a scale the sheet is framed on it."""
+    if site is None:
+        return selection
+    if len(site) > MAX_SITE_TEXT:
+        raise BadRequestError(f"site is longer than {MAX_SITE_TEXT} characters; save the site and export it instead")
+    try:
+        geometry = shapely.geometry.shape(json.loads(site))
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
+        raise BadRequestError("site must be a GeoJSON geometry in EPSG:4326, e.g. "
+                              '{"type":"Polygon","coordinates":[[[lon,lat],…]]}') from None
+    if geometry.is_empty or not shapely.is_valid(geometry) or not -180 <= geometry.bounds[0] <= 180 \
+            or not -90 <= geometry.bounds[1] <= 90:
+        raise BadRequestError("site is empty, invalid or not in longitude/latitude (EPSG:4326)")
+    frame = gpd.GeoDataFrame({"name": [vocabulary.word("sheet.site", lang)]}, geometry=[geometry], crs=4326)
+    return replace(selection, highlight=frame)
+
+
+def land_and_water(store: PlanService, lang: str) -> list[MapLayer]:
+    """The plan's land lightly tinted and the rest of its outline as water (none without a land role)."""
+    boundary, land = store.role_layer("boundary"), store.role_layer("land")
+    if boundary is None or land is None:
+        return []
+    return surface_layers((store.spec(boundary), store.layer(boundary)), (store.spec(land), store.layer(land)),
+                          lang)
 
 
 def _feature_extent(feature: gpd.GeoDataFrame, store: PlanService) -> tuple[float, float, float, float]:

@@ -189,3 +189,43 @@ def _rc() -> dict[str, Any]:
         "path.simplify": True,
         "agg.path.chunksize": 20000,
     }
+
+
+#: the tints of land and water under every sheet of a plan with a land role
+LAND_TINT, WATER_TINT = "#efe9dc", "#d6e9f5"
+
+
+def surface_layers(boundary: tuple[LayerSpec, gpd.GeoDataFrame] | None,
+                   land: tuple[LayerSpec, gpd.GeoDataFrame] | None, lang: str = "zh") -> list[MapLayer]:
+    """Land and sea told apart: the land lightly tinted and the rest of the district outline as water.
+
+    ``boundary`` and ``land`` are (spec, features in EPSG:4326) of the plan's boundary and land roles. Without a
+    land role there is nothing to tell apart and no layer is returned. The two layers are drawn first (base
+    group) and named in the legend (words from the vocabulary: ``sheet.land``, ``sheet.water``).
+    """
+    import shapely
+
+    from layers.catalogue import Title
+    from maps import vocabulary
+
+    if land is None or boundary is None or len(land[1]) == 0 or len(boundary[1]) == 0:
+        return []
+    land_spec, land_frame = land
+    boundary_spec, boundary_frame = boundary
+    land_shape = shapely.union_all(land_frame.geometry.values)
+    water_shape = shapely.difference(shapely.union_all(boundary_frame.geometry.values), land_shape)
+
+    def spec(base: LayerSpec, key: str, colour: str, edge: str) -> LayerSpec:
+        zh, en = vocabulary.pair(key)
+        style = base.style.model_copy(update={"color": edge, "fill_color": colour, "fill_opacity": 1.0,
+                                              "weight": 0.4, "dash_array": None, "category_field": None,
+                                              "emphasis_field": None})
+        return base.model_copy(update={"id": f"{base.id}-{key.rsplit('.', 1)[1]}", "title": Title(zh=zh, en=en),
+                                       "style": style, "schematic": False})
+
+    layers = [MapLayer(spec(land_spec, "sheet.land", LAND_TINT, "#cbbf9f"),
+                       gpd.GeoDataFrame(geometry=[land_shape], crs=4326))]
+    if not water_shape.is_empty:
+        layers.append(MapLayer(spec(boundary_spec, "sheet.water", WATER_TINT, "#9cc3de"),
+                               gpd.GeoDataFrame(geometry=[water_shape], crs=4326)))
+    return layers

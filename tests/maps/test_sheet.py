@@ -425,3 +425,38 @@ def test_missing_font_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(fonts, "_candidates", lambda: [(tmp_path / "none.ttf", None, "test")])
     with pytest.raises(fonts.FontNotFoundError, match="fonts-noto-cjk"):
         fonts.find_cjk_font()
+
+
+# ---------------------------------------------------------------------------------------------- land and sea, the site
+def _all_pdf_text(content: bytes) -> str:
+    return "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_land_and_sea_told_apart_on_the_real_plan(client, store):
+    from api.service.exports import land_and_water
+    from maps.sheet.paper import LAND_TINT, WATER_TINT
+
+    surface = land_and_water(store, "zh")
+    assert [layer.spec.style.fill_color for layer in surface] == [LAND_TINT, WATER_TINT]
+    land, water = (layer.frame.geometry.iloc[0] for layer in surface)
+    assert not land.intersection(water).area > 1e-10 and water.area > 0
+    text = _all_pdf_text(client.get("/export/map.pdf?paper=A4").content)
+    assert vocabulary.word("sheet.land", "zh") in text and "海域" in text
+    png = client.get("/export/map.png?paper=A4&dpi=60").content
+    colours = {c for _, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(1 << 20)}
+    assert tuple(int(WATER_TINT[i:i + 2], 16) for i in (1, 3, 5)) in colours
+
+
+def test_a_plan_without_land_draws_no_sea(tiny_store):
+    from api.service.exports import land_and_water
+
+    assert land_and_water(tiny_store, "zh") == []
+
+
+def test_the_site_sheet_draws_the_drawn_site(client):
+    site = '{"type":"Polygon","coordinates":[[[121.62,38.915],[121.623,38.915],[121.623,38.917],[121.62,38.917],[121.62,38.915]]]}'
+    response = client.get("/export/map.pdf", params={"bbox": "121.61,38.91,121.63,38.92", "site": site})
+    assert response.status_code == 200
+    assert "场地" in _all_pdf_text(response.content)
+    bad = client.get("/export/map.pdf", params={"site": '{"type":"Polygon"}'})
+    assert bad.status_code == 400 and "GeoJSON" in bad.json()["description"]

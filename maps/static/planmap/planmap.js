@@ -1412,7 +1412,8 @@
         var sw = pm.toWgs84(b.getWest(), b.getSouth()), ne = pm.toWgs84(b.getEast(), b.getNorth());
         var layers = Object.keys(pm.layers).filter(function (id) { return map.hasLayer(pm.layers[id]); });
         var url = cfg.sheetEndpoint + '?bbox=' + [sw[0], sw[1], ne[0], ne[1]].map(function (v) { return v.toFixed(5); }).join(',') +
-          (layers.length ? '&layers=' + layers.join(',') : '') + (pm.cfg.lang === 'en' ? '&lang=en' : '');
+          (layers.length ? '&layers=' + layers.join(',') : '') + (pm.cfg.lang === 'en' ? '&lang=en' : '') +
+          '&site=' + encodeURIComponent(JSON.stringify(shapeGeometryWgs84()));
         window.open(url, '_blank', 'noopener');
       });
     }
