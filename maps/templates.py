@@ -154,6 +154,9 @@ CHECK_PANEL = """<aside class="pm-panel">
 <button type="submit">{{ t('检查', 'Check') }}</button>
 <button type="button" id="pm-report-pdf" disabled>{{ word('ui.report_pdf') }}</button>
 <button type="button" id="pm-site-sheet" disabled>{{ word('ui.site_sheet') }}</button>
+<span id="pm-workbench" class="pm-workbench" hidden><button type="button" id="pm-save-site" disabled>{{ word('ui.save_site') }}</button>
+<label class="pm-button" for="pm-import-file">{{ word('ui.import_file') }}</label>
+<input type="file" id="pm-import-file" accept=".geojson,.json,.kml,.kmz,.gpkg,.zip,.dxf,.csv"></span>
 <button type="button" id="{{ download_id }}">{{ t('下载图形 GeoJSON', 'Download shape (GeoJSON)') }}</button>
 <label class="pm-button" for="{{ upload_id }}">{{ t('上传 GeoJSON', 'Upload GeoJSON') }}</label>
 <input type="file" id="{{ upload_id }}" accept=".geojson,.json,application/geo+json,application/json">

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 import urllib.request
 
@@ -14,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from maps import vocabulary
+from tests.browser.conftest import REPO, Server
 
 pytestmark = pytest.mark.browser
 
@@ -175,3 +179,54 @@ def test_online_tiles_that_fail_say_so(browser, xigang_server):
     browser.wait("return !!document.querySelector('.pm-tile-notice')", timeout=30)
     notice = browser.js("return document.querySelector('.pm-tile-notice').innerText")
     assert vocabulary.word("ui.tiles_failed") in notice
+
+
+# ---------------------------------------------------------------------------------------------- the workbench buttons
+def test_save_and_import_hidden_until_a_planner_signs_in(browser, xigang_server):
+    browser.load(xigang_server.url + "/maps/check")
+    browser.wait("return window.planmap.map && document.getElementById('pm-workbench') !== null")
+    time.sleep(0.5)  # GET /api/me answered 401
+    assert browser.js("return document.getElementById('pm-workbench').hidden") is True
+
+
+@pytest.fixture(scope="module")
+def workbench_server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("workbench-data")
+    env = {**os.environ, "PLANMAP_PLAN": "xigang", "PLANMAP_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "api.cli", "user", "add", "anna", "--role", "planner", "--password-stdin"],
+                   input=b"anna-password\n", env=env, cwd=REPO, check=True, capture_output=True, timeout=120)
+    server = Server({"PLANMAP_PLAN": "xigang", "PLANMAP_DATA_DIR": str(data)})
+    yield server
+    server.stop()
+
+
+def test_a_signed_in_planner_saves_the_site_and_imports_a_file(browser, workbench_server, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    url = workbench_server.url
+    browser.driver.get(url + "/login")
+    browser.driver.find_element(By.NAME, "username").send_keys("anna")
+    browser.driver.find_element(By.NAME, "password").send_keys("anna-password")
+    browser.driver.find_element(By.CSS_SELECTOR, "form button[type=submit], form input[type=submit]").click()
+    browser.wait("return document.cookie.indexOf('planmap_csrf=') >= 0", timeout=20)
+    browser.load(url + "/maps/check?zone=ne-dongguan-street")
+    browser.wait("var r = document.getElementById('pm-report'); return r && !r.hidden", timeout=90)
+    browser.wait("return document.getElementById('pm-workbench').hidden === false", timeout=20)
+    assert browser.js("return document.getElementById('pm-save-site').disabled") is False
+    browser.js("window.prompt = function () { return '东关街 测试'; };"
+               "document.getElementById('pm-save-site').click();")
+    browser.wait("return !!window.planmap.lastSaved", timeout=90)
+    message = browser.js("return document.querySelector('.pm-message').innerText")
+    assert "已保存" in message and "东关街 测试" in message
+    site = tmp_path / "site.geojson"
+    site.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"导入场地"},'
+                    '"geometry":{"type":"Polygon","coordinates":[[[121.6260,38.9180],[121.6275,38.9180],[121.6275,38.9184],'
+                    '[121.6260,38.9184],[121.6260,38.9180]]]}}]}', encoding="utf-8")
+    browser.driver.find_element(By.ID, "pm-import-file").send_keys(str(site))
+    browser.wait("return !!window.planmap.lastImport || /pm-error/.test(document.querySelector('.pm-message')"
+                 ".className)", timeout=90)
+    assert browser.js("return document.querySelector('.pm-message').innerText") and \
+        browser.js("return !!window.planmap.lastImport"), browser.js("return document.querySelector('.pm-message').innerText")
+    assert browser.js("return window.planmap.lastImport.count") == 1
+    assert "已导入 1 个场地" in browser.js("return document.querySelector('.pm-message').innerText")
+    browser.screenshot("xigang-check-saved")

@@ -1374,6 +1374,8 @@
       });
       report.hidden = false;
       [pdfButton, sheetButton].forEach(function (b) { if (b) { b.disabled = !(cfg.reportEndpoint && state.body); } });
+      var saveButton = document.getElementById('pm-save-site');
+      if (saveButton) { saveButton.disabled = !(cfg.sitesEndpoint && state.body); }
     }
 
     /* The report PDF of this very check (POST /export/check-report.pdf with the same body), and a sheet of the
@@ -1415,6 +1417,65 @@
           (layers.length ? '&layers=' + layers.join(',') : '') + (pm.cfg.lang === 'en' ? '&lang=en' : '') +
           '&site=' + encodeURIComponent(JSON.stringify(shapeGeometryWgs84()));
         window.open(url, '_blank', 'noopener');
+      });
+    }
+
+    /* The workbench for signed-in planners: save the checked site (POST /collections/sites/items, a GeoJSON
+       Feature) and import a site file (POST /api/sites/import, checked and saved). Hidden unless GET /api/me
+       says a planner or an admin is signed in; a cookie-signed write carries the session's CSRF token. */
+    function csrf() {
+      var m = document.cookie.match(/(?:^|;\s*)planmap_csrf=([^;]+)/);
+      return m ? decodeURIComponent(m[1]) : '';
+    }
+    function failure(response) {
+      return response.json().then(function (d) { throw new Error(d.description || ('HTTP ' + response.status)); },
+        function () { throw new Error('HTTP ' + response.status); });
+    }
+    var workbench = document.getElementById('pm-workbench');
+    if (workbench && cfg.meEndpoint && cfg.sitesEndpoint) {
+      fetch(cfg.meEndpoint, {credentials: 'same-origin'}).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (me) {
+        workbench.hidden = !(me && (me.role === 'planner' || me.role === 'admin'));
+        pm.signedIn = me;
+      }).catch(function () { workbench.hidden = true; });
+      var saveButton = document.getElementById('pm-save-site');
+      saveButton.addEventListener('click', function () {
+        if (!state.body) { say(word('ui.draw_first'), 'pm-error'); return; }
+        var initialName = (cfg.initialSite && cfg.initialSite.properties && cfg.initialSite.properties.name) || '';
+        var name = window.prompt(word('ui.site_name_prompt'), initialName);
+        if (name === null) { return; }
+        var feature = {type: 'Feature', geometry: state.body.geometry,
+                       properties: {name: name, ruleset: state.body.ruleset, attributes: state.body.attributes}};
+        say(word('ui.working'), 'pm-busy');
+        fetch(cfg.sitesEndpoint, {method: 'POST', credentials: 'same-origin', body: JSON.stringify(feature),
+          headers: {'Content-Type': 'application/geo+json', 'X-CSRF-Token': csrf()}
+        }).then(function (response) { return response.ok ? response.json() : failure(response); })
+          .then(function (saved) {
+            var savedName = (saved.properties && saved.properties.name) || name;
+            pm.lastSaved = saved;
+            say(word('ui.saved').replace('{name}', savedName));
+          }).catch(function (err) { say(word('ui.save_failed').replace('{reason}', err.message), 'pm-error'); });
+      });
+      var importInput = document.getElementById('pm-import-file');
+      importInput.addEventListener('change', function () {
+        var file = importInput.files && importInput.files[0];
+        if (!file) { return; }
+        var data = new FormData();
+        data.append('file', file);
+        data.append('ruleset', form.querySelector('[name=ruleset]').value);
+        data.append('save', 'true');
+        data.append('csrf_token', csrf());
+        say(word('ui.working'), 'pm-busy');
+        fetch(cfg.importEndpoint, {method: 'POST', credentials: 'same-origin', body: data,
+          headers: {'X-CSRF-Token': csrf()}
+        }).then(function (response) { return response.ok ? response.json() : failure(response); })
+          .then(function (result) {
+            var items = result.features || result.sites || result.items || [];
+            pm.lastImport = result;
+            say(word('ui.imported').replace('{n}', String(result.count != null ? result.count : items.length)));
+          }).catch(function (err) { say(word('ui.save_failed').replace('{reason}', err.message), 'pm-error'); })
+          .then(function () { importInput.value = ''; });
       });
     }
 
