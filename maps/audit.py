@@ -177,11 +177,10 @@ def common_needs(rows: Sequence[AuditRow]) -> dict[str, list[str]]:
     """Ruleset id → the needs-data criterion ids every zone judged by that ruleset shares (in ruleset order)."""
     out: dict[str, list[str]] = {}
     for ruleset_id in dict.fromkeys(r.ruleset for r in rows if r.ruleset):
-        judged = [r for r in rows if r.ruleset == ruleset_id and r.overall is not None]
-        if not judged:
-            continue
-        shared = set(judged[0].needs_ids).intersection(*(r.needs_ids for r in judged[1:]))
-        out[ruleset_id] = [cid for cid in judged[0].needs_ids if cid in shared]
+        scored = [r for r in rows if r.ruleset == ruleset_id and r.overall is not None]
+        if scored:
+            shared = set(scored[0].needs_ids).intersection(*(r.needs_ids for r in scored[1:]))
+            out[ruleset_id] = [cid for cid in scored[0].needs_ids if cid in shared]
     return out
 
 

@@ -228,5 +228,5 @@ def test_a_signed_in_planner_saves_the_site_and_imports_a_file(browser, workbenc
     assert browser.js("return document.querySelector('.pm-message').innerText") and \
         browser.js("return !!window.planmap.lastImport"), browser.js("return document.querySelector('.pm-message').innerText")
     assert browser.js("return window.planmap.lastImport.count") == 1
-    assert "已导入 1 个场地" in browser.js("return document.querySelector('.pm-message').innerText")
+    browser.wait("return /已导入 1 个场地/.test(document.querySelector('.pm-message').innerText)", timeout=10)
     browser.screenshot("xigang-check-saved")

@@ -1433,7 +1433,8 @@
     }
     var workbench = document.getElementById('pm-workbench');
     if (workbench && cfg.meEndpoint && cfg.sitesEndpoint) {
-      fetch(cfg.meEndpoint, {credentials: 'same-origin'}).then(function (response) {
+      /* only a browser session has the CSRF cookie: without it nobody is signed in, and no 401 is asked for */
+      (csrf() ? fetch(cfg.meEndpoint, {credentials: 'same-origin'}) : Promise.resolve({ok: false})).then(function (response) {
         return response.ok ? response.json() : null;
       }).then(function (me) {
         workbench.hidden = !(me && (me.role === 'planner' || me.role === 'admin'));
@@ -1497,7 +1498,10 @@
       }
     }
     showRulesetAttributes();
-    form.addEventListener('change', function () { showRulesetAttributes(); if (state.shape) { run(); } });
+    form.addEventListener('change', function (e) {
+      if (e && e.target && e.target.type === 'file') { return; }  // choosing a file is not a change of the check
+      showRulesetAttributes(); if (state.shape) { run(); }
+    });
     form.addEventListener('submit', function (e) { e.preventDefault(); run(); });
 
     var download = document.getElementById(cfg.downloadId);
