@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from api import auth as auth_api
 from api import errors
 from api import plans as plans_api
-from api.routers import accessibility, auth, checks, exports, features, maps, sites
+from api.routers import accessibility, auth, checks, exports, features, jobs, maps, sites
 from api.service import PlanRegistry
+from api.service.jobs import JobRunner
 from api.service.workbench import Workbench
 from api.settings import Settings, get_settings, plan_ids
 
@@ -31,12 +32,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = current
         # saved sites and accounts: the store opens on first use (PLANMAP_DATA_DIR or PLANMAP_DATABASE_URL)
         app.state.workbench = Workbench(current.database_url, current.data_dir)
+        # batch jobs: a bounded thread pool claiming queued jobs from the store (api/service/jobs.py)
+        app.state.jobs = JobRunner(app.state.workbench, registry, current)
+        app.state.jobs.start_if_stored()
         for service in registry:
             for warning in service.source.warnings:
                 logger.warning(warning)
             # the plan audit takes a few seconds: compute it in the background (requests wait on its lock)
             threading.Thread(target=service.audit, name=f"plan-audit-{service.plan_id}", daemon=True).start()
         yield
+        app.state.jobs.close()
         app.state.workbench.close()
 
     app = FastAPI(
@@ -61,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(features.router)
     app.include_router(checks.router)
+    app.include_router(jobs.router)
     app.include_router(accessibility.router)
     app.include_router(maps.router)
     app.include_router(exports.router)

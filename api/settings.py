@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     Environment variables: ``PLANMAP_PLAN``, ``PLANMAP_PLANS``, ``PLANMAP_PLANS_DIR``, ``PLANMAP_TIANDITU_KEY``,
     ``PLANMAP_MAX_LIMIT``, ``PLANMAP_DEFAULT_LIMIT``, ``PLANMAP_PUBLIC_URL``, ``PLANMAP_DATA_DIR``,
-    ``PLANMAP_DATABASE_URL``, ``PLANMAP_PUBLIC_READ``, ``PLANMAP_SECURE_COOKIES``.
+    ``PLANMAP_DATABASE_URL``, ``PLANMAP_PUBLIC_READ``, ``PLANMAP_SECURE_COOKIES``, ``PLANMAP_JOB_WORKERS``,
+    ``PLANMAP_JOB_TTL_HOURS``, ``PLANMAP_JOB_STALE_SECONDS``, ``PLANMAP_JOB_POLL_SECONDS``,
+    ``PLANMAP_JOB_MAX_BYTES``, ``PLANMAP_JOB_MAX_FEATURES``.
     """
 
     model_config = SettingsConfigDict(env_prefix="PLANMAP_", extra="ignore")
@@ -39,6 +41,17 @@ class Settings(BaseSettings):
     public_read: bool = True
     #: session cookies only over HTTPS (set when served behind TLS)
     secure_cookies: bool = False
+    #: batch jobs: screenings run at once by one service process (threads)
+    job_workers: int = 2
+    #: hours a job (and its result) is kept after it was submitted or finished; then removed
+    job_ttl_hours: float = 72.0
+    #: a running job whose heartbeat is older than this (its process died) is queued again (once), then failed
+    job_stale_seconds: float = 120.0
+    #: how often a process looks for queued jobs (other processes' too), heartbeats and cleans up
+    job_poll_seconds: float = 2.0
+    #: the largest batch file (bytes) and number of features a job takes
+    job_max_bytes: int = 200 * 1024 * 1024
+    job_max_features: int = 200_000
 
 
 @lru_cache(maxsize=1)
