@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from anyio import to_thread
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 from api.auth import PlannerDep, ViewerDep, check_form_csrf
 from api.deps import ServiceDep, SettingsDep, base_url
@@ -46,13 +47,16 @@ async def _upload(request: Request) -> tuple[bytes, str, dict[str, Any]]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
         form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
-            raise BadRequestError("file: 必填 send the site file as the multipart field 'file'")
-        fields: dict[str, Any] = {k: form.get(k) for k in FORM_FIELDS if form.get(k) is not None}
-        fields["attr_field"] = [str(v) for v in form.getlist("attr_field")]
-        fields["param"] = [str(v) for v in form.getlist("param")]
-        return await upload.read(), upload.filename or "upload", fields
+        try:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise BadRequestError("file: 必填 send the site file as the multipart field 'file'")
+            fields: dict[str, Any] = {k: str(form.get(k)) for k in FORM_FIELDS if form.get(k) is not None}
+            fields["attr_field"] = [str(v) for v in form.getlist("attr_field")]
+            fields["param"] = [str(v) for v in form.getlist("param")]
+            return await upload.read(), upload.filename or "upload", fields
+        finally:
+            await form.close()
     if kind in ("application/json", "application/geo+json"):
         data = await request.body()
         try:
