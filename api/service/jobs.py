@@ -243,6 +243,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._running: set[str] = set()
         self._last_cleanup = 0.0
+        self._last_recovery = -1e9
 
     @property
     def jobs(self) -> JobService:
@@ -289,15 +290,20 @@ class JobRunner:
             self._wake.clear()
 
     def tick(self) -> None:
-        """One round: heartbeat, recover stale jobs, clean up (every few minutes), claim what fits."""
+        """One round: heartbeat this process's running jobs, recover stale ones (every quarter of the stale
+        time), clean up (every five minutes), claim what fits."""
         store: Store = self.workbench.store
         now = datetime.now(UTC)
-        with store.write() as connection:
-            rows.heartbeat(connection, self.worker, _stamp(now))
-            stale = _stamp(now - timedelta(seconds=self.settings.job_stale_seconds))
-            requeued, failed = rows.recover_stale(connection, stale, MAX_ATTEMPTS, _stamp(now))
-        if requeued or failed:
-            logger.warning("jobs of a stopped process: %d queued again, %d failed", requeued, failed)
+        if self._running:
+            with store.write() as connection:
+                rows.heartbeat(connection, self.worker, _stamp(now))
+        if time.monotonic() - self._last_recovery > self.settings.job_stale_seconds / 4:
+            self._last_recovery = time.monotonic()
+            with store.write() as connection:
+                stale = _stamp(now - timedelta(seconds=self.settings.job_stale_seconds))
+                requeued, failed = rows.recover_stale(connection, stale, MAX_ATTEMPTS, _stamp(now))
+            if requeued or failed:
+                logger.warning("jobs of a stopped process: %d queued again, %d failed", requeued, failed)
         if time.monotonic() - self._last_cleanup > 300:
             self.cleanup()
         free = self.slots - len(self._running)
