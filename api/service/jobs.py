@@ -278,6 +278,13 @@ class JobRunner:
             self._thread.join(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            unstarted = list(self._running)  # claimed, but their run was cancelled before it began
+            self._running.clear()
+        if unstarted:
+            with self.workbench.store.write() as connection:
+                for job_id in unstarted:
+                    rows.finish(connection, job_id, self.worker, "queued", worker=None, done=0)
 
     # ------------------------------------------------------------------ dispatch
     def _loop(self) -> None:

@@ -83,11 +83,12 @@ def heartbeat(connection: Connection, worker: str, stamp: str) -> None:
                        .values(heartbeat=stamp))
 
 
-def finish(connection: Connection, job_id: str, worker: str, state: str, **values: Any) -> bool:
-    """End a running job of ``worker`` as ``state`` (done, failed, cancelled) or hand it back (queued)."""
+def finish(connection: Connection, job_id: str, by: str, state: str, **values: Any) -> bool:
+    """End a running job of worker ``by`` as ``state`` (done, failed, cancelled) or hand it back (queued, with
+    ``worker=None``)."""
     if "counts" in values and values["counts"] is not None:
         values["counts"] = json.dumps(values["counts"], sort_keys=True)
-    result = connection.execute(sa.update(jobs).where(jobs.c.id == job_id, jobs.c.worker == worker,
+    result = connection.execute(sa.update(jobs).where(jobs.c.id == job_id, jobs.c.worker == by,
                                                       jobs.c.state == "running")
                                 .values(state=state, **values))
     return result.rowcount == 1

@@ -249,3 +249,26 @@ def test_openapi_lists_the_job_routes(client):
     paths = client.get("/api").json()["paths"]
     assert {BATCH, "/api/jobs/{job_id}", "/api/jobs/{job_id}/result"} <= set(paths)
     assert json.dumps(paths[BATCH]).count("202") >= 1
+
+
+def test_a_clean_stop_hands_running_jobs_back(folder, tmp_path):
+    settings = Settings(plan="tiny", plans_dir=folder / "plans", data_dir=tmp_path / "var", job_poll_seconds=3600)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        token = app.state.workbench.accounts.add_user("anna", "planner")
+        user = app.state.workbench.accounts.by_token(token)
+        runner = app.state.jobs
+        job = runner.jobs.submit(app.state.plans.default, user, (folder / "sites.geojson").read_bytes(),
+                                 "sites.geojson", RULESET)
+        with app.state.workbench.store.write() as connection:  # claimed, its run not begun yet
+            assert job_rows.claim(connection, job["id"], runner.worker, "2026-01-01T00:00:00.000Z")
+        runner._running.add(job["id"])
+        runner.close()
+        assert client.get(f"/api/jobs/{job['id']}", headers={"Authorization": f"Bearer {token}"}
+                          ).json()["state"] == "queued"
+        with app.state.workbench.store.write() as connection:  # claimed and running when the stop comes
+            assert job_rows.claim(connection, job["id"], runner.worker, "2026-01-01T00:00:00.000Z")
+        runner._run(job["id"])  # stops at its first progress report
+        with app.state.workbench.store.read() as connection:
+            record = job_rows.get_job(connection, job["id"])
+        assert record["state"] == "queued" and record["worker"] is None and record["done"] == 0
