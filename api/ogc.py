@@ -106,11 +106,10 @@ def parse_bbox(
     if lat_first:
         values = [values[1], values[0], values[3], values[2]]
     x0, y0, x1, y1 = values
+    order = "latitude first, as bbox-crs EPSG:4326 says" if lat_first else "longitude first, then latitude"
     for name, value, limit in (("minLon", x0, 180), ("maxLon", x1, 180), ("minLat", y0, 90), ("maxLat", y1, 90)):
         if abs(value) > limit:
-            raise BadRequestError(
-                f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit} (longitude first, then latitude)"
-            )
+            raise BadRequestError(f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit} ({order})")
     pairs = [(y0, y1, "minLat", "maxLat")]
     if strict or x0 <= x1:
         pairs.insert(0, (x0, x1, "minLon", "maxLon"))
