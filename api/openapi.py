@@ -153,7 +153,7 @@ def _items_parameters(settings: Settings) -> dict[str, dict]:
                      "description": "CRS of bbox: CRS84 (longitude, latitude; the default) or EPSG:4326 "
                                     "(latitude, longitude)",
                      "schema": {"type": "string", "enum": sorted(ogc.BBOX_CRS)}},
-        "datetime": {"name": "datetime", "in": "query", "required": False,
+        "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form", "explode": False,
                      "description": "RFC 3339 instant or interval (start/end, '..' open); checked, then ignored: "
                                     "the layers carry no time, so every feature matches",
                      "schema": {"type": "string"}},
@@ -178,7 +178,7 @@ def _error_responses(operation: dict, method: str, path: str) -> None:
     statuses = [400, 404, 500, 503]
     if method in ("post", "put", "patch"):
         statuses += [413, 422]
-    if path.startswith(("/api/checks", "/export/check-report", "/isochrone", "/nearest", "/export/map")):
+    if path.startswith(("/api/checks", "/export/", "/api/accessibility/")):
         statuses.append(422)
     for status in sorted(set(statuses)):
         responses[str(status)] = {

@@ -8,7 +8,6 @@ security headers, GZip, ETag, CORS and the offline API docs.
 from __future__ import annotations
 
 import asyncio
-import gzip
 import json
 import re
 import threading
@@ -485,9 +484,8 @@ def test_openapi_is_3_0_with_typed_parameters_and_errors(client: TestClient) -> 
 
 
 def test_openapi_validates_as_3_0(client: TestClient) -> None:
-    from openapi_schema_validator import OAS30Validator, validate
-
     import ogctests
+    from openapi_schema_validator import OAS30Validator, validate
 
     schema_path = Path(ogctests.__file__).parent / "features" / "schemas" / "openapi_schema_v3.0.yaml"
     import yaml
