@@ -70,7 +70,8 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     from here on); innermost the body limit and the back-pressure on heavy routes.
     """
     app.add_middleware(middleware.ConcurrencyLimit,
-                       classes=middleware.heavy_classes(settings.heavy_concurrency, settings.check_concurrency),
+                       classes=middleware.heavy_classes(settings.heavy_concurrency, settings.check_concurrency,
+                                                        settings.page_concurrency),
                        retry_after_s=settings.retry_after_s)
     app.add_middleware(middleware.BodyLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes,
                        upload_paths=split_list(settings.upload_paths))

@@ -194,9 +194,10 @@ class HeavyClass:
 _DOWNLOAD_QUERY = re.compile(r"(?:^|&)f=(?:gpkg|kml|csv|dxf|geojson-file)(?:&|$)", re.IGNORECASE)
 
 
-def heavy_classes(heavy: int, checks: int) -> list[HeavyClass]:
-    """The classes of expensive requests: sheets, PDFs, downloads and coverage; site checks."""
+def heavy_classes(heavy: int, checks: int, pages: int = 0) -> list[HeavyClass]:
+    """The classes of expensive requests: sheets, PDFs, downloads and coverage; site checks; map pages."""
     return [
+        HeavyClass("map page", re.compile(r"^/(maps|embed)/(?!.*\.csv$)"), pages),
         HeavyClass("heavy", re.compile(r"^/(export/|api/accessibility/coverage)"), heavy),
         HeavyClass("heavy", re.compile(r"^/collections/[^/]+/items$"), heavy, query=_DOWNLOAD_QUERY),
         HeavyClass("check", re.compile(r"^/api/checks/site$"), checks),

@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     #: at most this many heavy requests (sheets, PDFs, downloads, coverage) at once per worker; more get a 503
     heavy_concurrency: int = 2
     #: at most this many site checks at once per worker; more get a 503
-    check_concurrency: int = 6
+    check_concurrency: int = 4
+    #: at most this many map pages (/maps/…, /embed/…) built at once per worker; more get a 503 (0 = no limit)
+    page_concurrency: int = 3
     #: seconds a 503 asks the client to wait (``Retry-After``)
     retry_after_s: int = 5
     #: a site may have at most this many parts (polygons of a MultiPolygon, lines of a MultiLineString)

@@ -34,16 +34,17 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def serve(log: Path, *, workers: int = 1, env: dict[str, str] | None = None,
-          startup_s: float = 120) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``planmap serve`` until the block ends; yield its base URL and process."""
+def serve(log: Path, *, workers: int = 1, env: dict[str, str] | None = None, startup_s: float = 120,
+          repo: Path = REPO) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``planmap serve`` from ``repo`` until the block ends; yield its base URL and process."""
     port = free_port()
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning"]
+    if workers != 1:
+        command += ["--workers", str(workers)]
     with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning", "--workers", str(workers)],
-            cwd=REPO, env=environment(**(env or {})), stdout=log_file, stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=repo, env=environment(PYTHONPATH=str(repo), **(env or {})),
+                                   stdout=log_file, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + startup_s
