@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
+from api import auth as auth_api
 from api import docs, errors, middleware, openapi
 from api import plans as plans_api
-from api.routers import accessibility, checks, exports, features, maps
+from api.routers import accessibility, auth, checks, exports, features, maps, sites
 from api.service import PlanRegistry
+from api.service.workbench import Workbench
 from api.settings import Settings, get_settings, plan_ids, split_list
 
 logger = logging.getLogger("planmap")
@@ -29,12 +31,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # every plan is loaded, validated and prepared (walk network) here: a bad catalogue stops start-up
         registry = PlanRegistry.load(plan_ids(current), current.plan, current.plans_dir)
         app.state.plans = registry
+        app.state.settings = current
+        # saved sites and accounts: the store opens on first use (PLANMAP_DATA_DIR or PLANMAP_DATABASE_URL)
+        app.state.workbench = Workbench(current.database_url, current.data_dir)
         for service in registry:
             for warning in service.source.warnings:
                 logger.warning(warning)
             # the plan audit takes a few seconds: compute it in the background (requests wait on its lock)
             threading.Thread(target=service.audit, name=f"plan-audit-{service.plan_id}", daemon=True).start()
         yield
+        app.state.workbench.close()
 
     app = FastAPI(
         title="planmap — 规划一张图",
@@ -55,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openapi.router)
     app.include_router(docs.router)
     app.include_router(plans_api.router)
+    app.include_router(sites.router)  # before features: /collections/sites is the writable collection
+    app.include_router(auth.router)
     app.include_router(features.router)
     app.include_router(checks.router)
     app.include_router(accessibility.router)
@@ -67,7 +75,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware stack, innermost first (``add_middleware`` wraps what is there).
 
     Outermost: trusted hosts, HEAD, CORS, GZip, security headers, ETag; then the plan prefix (paths are plain
-    from here on); innermost the body limit and the back-pressure on heavy routes.
+    from here on) and the public-read gate; innermost the body limit and the back-pressure on heavy routes.
     """
     app.add_middleware(middleware.ConcurrencyLimit,
                        classes=middleware.heavy_classes(settings.heavy_concurrency, settings.check_concurrency,
@@ -75,6 +83,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
                        retry_after_s=settings.retry_after_s)
     app.add_middleware(middleware.BodyLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes,
                        upload_paths=split_list(settings.upload_paths))
+    app.add_middleware(auth_api.PublicReadGate)
     app.add_middleware(plans_api.PlanPrefix)
     app.add_middleware(middleware.ConditionalGet)
     app.add_middleware(middleware.SecurityHeaders)

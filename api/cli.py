@@ -1,11 +1,12 @@
-"""The ``planmap`` command line: ``serve``, ``check`` and ``export``."""
+"""The ``planmap`` command line: ``serve``, ``check``, ``export``, ``screen``, ``user``, ``backup`` and
+``restore``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from api import cli_check, cli_export
+from api import cli_check, cli_export, cli_screen, cli_workbench
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     cli_check.add_parser(sub)
     cli_export.add_parser(sub)
+    cli_screen.add_parser(sub)
+    cli_workbench.add_parsers(sub)
     return parser
 
 

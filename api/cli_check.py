@@ -1,7 +1,8 @@
-"""``planmap check FILE.geojson --ruleset ID [--attr k=v ...] [--param k=v ...] [--json]``.
+"""``planmap check FILE.geojson --ruleset ID [--attr k=v ...] [--param k=v ...] [--lang zh|en] [--json]``.
 
-Prints the check report as a table (or JSON). Exit status: 0 when every computable criterion passes (items
-needing data or manual review do not count against it), 1 when a criterion fails, 2 on bad input (missing
+Prints the check report as a table (or JSON): each status as its code (``PASS``, ``FAIL``, ``NEEDS-DATA``,
+``MANUAL``, for scripts) followed by the words of :mod:`maps.vocabulary` in the chosen language. Exit status: 0 when every computable criterion passes (items
+needing data or a person's judgement do not count against it), 1 when a criterion fails, 2 on bad input (missing
 file, bad JSON, unusable geometry, unknown ruleset, attribute or parameter) with the reason on stderr.
 """
 
@@ -14,10 +15,13 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from maps import vocabulary
+
 EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 #: widest shown cell per column (status, criterion, value, op, threshold, unit); --json has everything
-COLUMN_CAPS = (10, 44, 40, 10, 30, 12)
-STATUS_LABEL = {"pass": "PASS", "fail": "FAIL", "needs-data": "NEEDS-DATA", "manual": "MANUAL"}
+COLUMN_CAPS = (24, 44, 40, 10, 30, 12)
+#: the measurements the table's first lines show, in this order (labels and units from the vocabulary)
+SHOWN_MEASURES = ("length_m", "width_mean_m", "width_min_m", "width_max_m", "area_m2")
 
 
 class BadInputError(Exception):
@@ -87,19 +91,23 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def format_table(report: dict[str, Any]) -> str:
-    """The report as a plain-text table (Chinese titles first)."""
+def _result(code: str, lang: str, *, overall: bool = False) -> str:
+    """A status or overall result as its code and its words in ``lang`` (``PASS`` and the vocabulary's word)."""
+    words = vocabulary.overall_label(code, lang) if overall else vocabulary.status_label(code, lang)
+    return f"{code.upper()} {words}"
+
+
+def format_table(report: dict[str, Any], lang: str = "zh") -> str:
+    """The report as a plain-text table, titles and result words in ``lang`` (``zh`` or ``en``)."""
     title = report.get("ruleset_title", {})
-    lines = [f"{title.get('zh', '')} ({report['ruleset']}) — overall: {report['overall'].upper()}"]
+    lines = [f"{title.get('en' if lang == 'en' else 'zh', '')} ({report['ruleset']}) — overall: "
+             f"{_result(report['overall'], lang, overall=True)}"]
     m = report["measurements"]
     parts = []
-    if m.get("length_m") is not None:
-        parts.append(f"length {_show(m['length_m'])} m")
-    if m.get("width_mean_m") is not None:
-        parts.append(f"width mean {_show(m['width_mean_m'])} m (min {_show(m['width_min_m'])}, "
-                     f"max {_show(m['width_max_m'])})")
-    if m.get("area_m2") is not None:
-        parts.append(f"area {_show(m['area_m2'])} m²")
+    for key in SHOWN_MEASURES:
+        if m.get(key) is not None:
+            unit = vocabulary.measure_unit(key, lang)
+            parts.append(f"{vocabulary.measure_label(key, lang)} {_show(m[key])}" + (f" {unit}" if unit else ""))
     lines.append("measurements: " + (" · ".join(parts) or "none (point)") + f"  [{report['crs_metric']}]")
     rows = [("status", "criterion", "value", "op", "threshold", "unit")]
     for c in report["criteria"]:
@@ -107,8 +115,9 @@ def format_table(report: dict[str, Any]) -> str:
         if c["status"] == "needs-data" and c.get("missing_attribute"):
             value = f"supply {c['missing_attribute']}"
         elif c["status"] == "needs-data" and c.get("missing_layer"):
-            value = f"no data: {c['missing_layer']}"
-        rows.append((STATUS_LABEL[c["status"]], f"{c['id']} {c['title_zh']}", value,
+            value = f"{vocabulary.status_label('needs-data', lang)}: {c['missing_layer']}"
+        title_text = c.get("title_en") if lang == "en" else c.get("title_zh")
+        rows.append((_result(c["status"], lang), f"{c['id']} {title_text or c.get('title_zh')}", value,
                      "" if c["operator"] == "review" else c["operator"],
                      _show(c["threshold"]) if c["operator"] != "review" else "", c.get("unit") or ""))
     widths = [min(max(_width(r[i]) for r in rows), cap) for i, cap in enumerate(COLUMN_CAPS)]
@@ -154,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(format_table(report))
+        print(format_table(report, args.lang))
     return EXIT_FAIL if report["overall"] == "fail" else EXIT_PASS
 
 
@@ -172,6 +181,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="attribute, e.g. merchants=72 or formats=购物,餐饮,文娱,休闲旅游 (repeatable)")
     parser.add_argument("--param", action="append", metavar="K=V",
                         help="parameter override, e.g. bus_stop_walk_m=400 (repeatable)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of the table's titles and result words (default zh)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--plan", default=None, help="plan id (default: PLANMAP_PLAN or xigang)")
     parser.set_defaults(func=_run)

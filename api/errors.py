@@ -9,13 +9,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.service.accounts import AuthenticationError, PermissionDeniedError
 from api.service.errors import BadRequestError, NotFoundError  # noqa: E402  (re-exported for the routers)
+from api.store import ConflictError, PreconditionFailedError, PreconditionRequiredError, StoreError
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from layers.errors import (
     CatalogueError,
     ExportError,
     FeatureNotFoundError,
     FontNotFoundError,
+    ImportFileError,
+    ImportTooLargeError,
     LayerNotFoundError,
     LayersError,
     PlanNotFoundError,
@@ -27,6 +31,14 @@ STATUS = [
     (FeatureNotFoundError, 404, "NotFound"),
     (PlanNotFoundError, 404, "NotFound"),
     (NotFoundError, 404, "NotFound"),
+    (AuthenticationError, 401, "Unauthorized"),
+    (PermissionDeniedError, 403, "Forbidden"),
+    (PreconditionFailedError, 412, "PreconditionFailed"),
+    (PreconditionRequiredError, 428, "PreconditionRequired"),
+    (ConflictError, 409, "Conflict"),
+    (ImportTooLargeError, 413, "TooManyFeatures"),
+    (ImportFileError, 400, "InvalidFile"),
+    (StoreError, 503, "StoreUnavailable"),
     (InvalidGeometryError, 422, "InvalidGeometry"),
     (CriteriaError, 400, "InvalidParameter"),
     (BadRequestError, 400, "InvalidParameter"),
@@ -47,11 +59,16 @@ HTTP_CODES = {400: "InvalidParameter", 404: "NotFound", 405: "MethodNotAllowed",
 #: every status the service answers with the error document (documented on every operation of the OpenAPI)
 ERROR_STATUSES = {
     400: "Bad request: a parameter or body value is invalid (the description says what to fix)",
+    401: "Not signed in (when PLANMAP_PUBLIC_READ=false, or for the workbench)",
+    403: "Signed in without the role this needs",
     404: "Not found: no such plan, collection, feature, ruleset or path",
     405: "Method not allowed on this path",
-    413: "Request body too large for this route (PLANMAP_MAX_BODY_BYTES)",
+    409: "Conflict with the stored state (a saved site)",
+    412: "Precondition failed: If-Match does not match the stored version",
+    413: "Request body too large for this route (PLANMAP_MAX_BODY_BYTES), or too many features to import",
     422: "Unusable geometry: malformed, empty, swapped axes, projected metres, too large or too complex",
     500: "Server error (the error document; details are in the server log)",
+    428: "Precondition required: send If-Match with the version you edit",
     503: "Busy: too many heavy requests at once (Retry-After), or a resource the server lacks",
 }
 

@@ -175,9 +175,9 @@ def _filter_parameter(name: str, column: pd.Series) -> dict:
 
 def _error_responses(operation: dict, method: str, path: str) -> None:
     responses = operation.setdefault("responses", {})
-    statuses = [400, 404, 500, 503]
-    if method in ("post", "put", "patch"):
-        statuses += [413, 422]
+    statuses = [400, 401, 403, 404, 500, 503]  # 401/403: every route needs a viewer when public reading is off
+    if method in ("post", "put", "patch", "delete"):
+        statuses += [409, 412, 413, 422, 428]
     if path.startswith(("/api/checks", "/export/", "/api/accessibility/")):
         statuses.append(422)
     for status in sorted(set(statuses)):

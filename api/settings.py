@@ -52,12 +52,20 @@ class Settings(BaseSettings):
     max_site_parts: int = 50
     #: a site may have at most this many vertices in all
     max_site_vertices: int = 10_000
-    #: coverage distances are rounded to this step (metres), so a varying distance cannot defeat the cache
+    #: only multiples of this distance (metres) and the rulesets' own are kept in the coverage cache
     coverage_step_m: float = 50.0
     #: responses smaller than this are not compressed (bytes)
     gzip_min_bytes: int = 1_000
     #: worker processes of ``planmap serve`` (each holds its own copy of the plans in memory)
     workers: int = 1
+    #: folder of the workbench store file ``planmap.gpkg`` (saved sites, accounts)
+    data_dir: Path = Path("var")
+    #: ``postgresql://…`` stores the workbench in PostgreSQL + PostGIS instead of the GeoPackage file
+    database_url: str = ""
+    #: reading the plan needs no account (``false``: every page and API needs a signed-in viewer)
+    public_read: bool = True
+    #: session cookies only over HTTPS (set when served behind TLS)
+    secure_cookies: bool = False
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ walking, i.e. about 53–67 m/min; pass ``speed_m_per_min=1000 / 15`` to draw th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ from pyproj import CRS, Transformer
 
 from geo.crs import utm_crs_for
 from geo.errors import InvalidGeometryError
-from geo.network import DEFAULT_MAX_SNAP_M, Access, WalkNetwork
+from geo.network import DEFAULT_MAX_SNAP_M, Access, Snap, WalkNetwork
 from geo.rules.values import resolve_parameters, target_layer, target_max
 
 DEFAULT_DETOUR_FACTOR = 1.3
@@ -51,6 +52,24 @@ UNREACHABLE = "unreachable"
 def fallback_method(detour_factor: float) -> str:
     """The ``method`` label of a straight-line fallback, e.g. ``"straight-line×1.3"``."""
     return f"straight-line×{detour_factor:g}"
+
+
+@dataclass(frozen=True)
+class WalkDistances:
+    """Walking distances from one site to many targets, as arrays aligned with the targets (what
+    :func:`walking_distances` puts in a frame, without building one)."""
+
+    distance_m: np.ndarray
+    straight_m: np.ndarray
+    method: np.ndarray  # object: "network", "straight-line×f" or "unreachable"
+    route: np.ndarray  # object: EPSG:4326 LineString or None
+    notes: dict[str, int]  # fallback reason → number of targets
+
+    def frame(self, index=None) -> pd.DataFrame:
+        frame = pd.DataFrame({"distance_m": self.distance_m, "straight_m": self.straight_m, "method": self.method,
+                              "route": self.route}, index=index)
+        frame.attrs["notes"] = dict(self.notes)
+        return frame
 
 
 def walking_distances(
@@ -95,27 +114,53 @@ def walking_distances(
         Indexed like ``targets``: ``distance_m``, ``straight_m``, ``method``, ``route``. The frame's
         ``attrs["notes"]`` maps fallback reasons to the number of targets concerned.
     """
+    targets = _as_wgs84(targets)
+    result = walking_distance_arrays(network, site, np.asarray(targets.geometry.values, dtype=object),
+                                     max_distance_m=max_distance_m, detour_factor=detour_factor,
+                                     metric_crs=metric_crs, max_snap_m=max_snap_m, with_routes=with_routes)
+    return result.frame(targets.index)
+
+
+def walking_distance_arrays(
+    network: WalkNetwork | None,
+    site: shapely.Geometry,
+    targets: np.ndarray,
+    *,
+    max_distance_m: float | None = None,
+    detour_factor: float | None = DEFAULT_DETOUR_FACTOR,
+    metric_crs=None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    with_routes: bool | np.ndarray = True,
+) -> WalkDistances:
+    """:func:`walking_distances` on an array of target geometries (EPSG:4326), without any frame.
+
+    The fast entry point for checks: no GeoDataFrame in or DataFrame out, the targets' projection and snap
+    points cached on the network between calls with the same targets, and one network search that stops as
+    soon as every target connected to the site is reached, or at ``max_distance_m`` (a check passes the
+    largest distance any of its criteria asks for). Distances are those of an unbounded search, except that
+    network distances beyond ``max_distance_m`` are ``inf``.
+    """
     _check_site(site)
     if detour_factor is not None and not (np.isfinite(detour_factor) and detour_factor >= 1.0):
         raise InvalidGeometryError(f"detour_factor must be a number ≥ 1, got {detour_factor!r}")
     if max_distance_m is not None and not (np.isfinite(max_distance_m) and max_distance_m >= 0):
         raise InvalidGeometryError(f"max_distance_m must be a number ≥ 0, got {max_distance_m!r}")
-    targets = _as_wgs84(targets)
+    geoms = np.asarray(targets, dtype=object).reshape(-1)
+    k = len(geoms)
     crs = network.crs if network is not None else CRS.from_user_input(metric_crs or _utm_for(site))
     to_metric = _transformer(network, crs)
     site_m = to_metric(site)
-    geoms = targets.geometry.values
-    has_geometry = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(targets) else np.zeros(0, bool)
-    target_m = np.full(len(targets), None, dtype=object)
-    target_m[has_geometry] = to_metric(np.asarray(geoms[has_geometry], dtype=object))
+    prepared = _prepared_targets(network, geoms, to_metric, max_snap_m)
+    has_geometry, target_m, is_point = prepared.has_geometry, prepared.metric, prepared.is_point
 
-    k = len(targets)
     straight = np.full(k, np.nan)
     reach_points = np.full(k, None, dtype=object)
     if has_geometry.any():
         straight[has_geometry] = shapely.distance(site_m, target_m[has_geometry])
-        nearest = shapely.shortest_line(target_m[has_geometry], site_m)
-        reach_points[has_geometry] = shapely.get_point(nearest, 0)
+        reach_points[is_point] = target_m[is_point]
+        other = has_geometry & ~is_point
+        if other.any():  # lines and polygons are reached at their point nearest the site
+            reach_points[other] = shapely.get_point(shapely.shortest_line(target_m[other], site_m), 0)
 
     distance = np.full(k, np.inf)
     method = np.full(k, UNREACHABLE, dtype=object)
@@ -130,11 +175,8 @@ def walking_distances(
         if not len(access):
             reasons[has_geometry] = f"site more than {max_snap_m:g} m from any street"
         else:
-            search = network.search(access, max_distance_m)
-            points = reach_points.copy()
-            points[~has_geometry] = None
-            snap = network.snap(points, max_snap_m)
-            dist, end_node, same_record = network.distances_to(search, snap)
+            snap = prepared.snap_of(network, reach_points, max_snap_m)
+            search, (dist, end_node, same_record) = network.search_targets(access, snap, max_distance_m)
             far = has_geometry & ~snap.found
             reasons[far] = f"target more than {max_snap_m:g} m from any street"
             connected = snap.found & np.isin(network.edge_component[np.maximum(snap.edge, 0)], search.components)
@@ -145,7 +187,7 @@ def walking_distances(
                       else np.full(k, bool(with_routes)))
             if wanted.any():
                 drawn = np.flatnonzero(wanted & connected & np.isfinite(dist))
-                xy = shapely.get_coordinates(points[drawn]) if len(drawn) else np.zeros((0, 2))
+                xy = shapely.get_coordinates(reach_points[drawn]) if len(drawn) else np.zeros((0, 2))
                 target_xy = np.full((k, 2), np.nan)
                 target_xy[drawn] = xy
                 routes[drawn] = network.routes(search, snap, target_xy, end_node, same_record, drawn)
@@ -156,17 +198,80 @@ def walking_distances(
     routes[inside] = None
     reasons[inside] = None
 
-    falling_back = pd.notna(reasons) & has_geometry
+    falling_back = has_geometry & np.not_equal(reasons, None)
     if detour_factor is not None:
         distance[falling_back] = straight[falling_back] * detour_factor
         method[falling_back] = fallback_method(detour_factor)
+    given = reasons[np.not_equal(reasons, None)]
+    values, counts = np.unique(given.astype(str), return_counts=True) if len(given) else ((), ())
+    order = np.argsort(-np.asarray(counts), kind="stable")
+    notes = {str(values[i]): int(counts[i]) for i in order}
+    return WalkDistances(distance, straight, method, routes, notes)
 
-    frame = pd.DataFrame(
-        {"distance_m": distance, "straight_m": straight, "method": method, "route": routes}, index=targets.index
-    )
-    notes = pd.Series(reasons[pd.notna(reasons)], dtype=object).value_counts()
-    frame.attrs["notes"] = {str(reason): int(count) for reason, count in notes.items()}
-    return frame
+
+@dataclass
+class _Targets:
+    """Target geometries projected once, with the snap of the point targets (reused between calls)."""
+
+    has_geometry: np.ndarray
+    metric: np.ndarray
+    is_point: np.ndarray
+    point_snap: Any = None  # geo.network.Snap of the point targets, or None until first asked
+
+    def snap_of(self, network: WalkNetwork, reach_points: np.ndarray, max_snap_m: float):
+        """Snap of every target's reach point: the point targets' cached, the others' snapped now."""
+        if self.point_snap is None or self.point_snap[0] != max_snap_m:
+            points = np.where(self.is_point, self.metric, None)
+            self.point_snap = (max_snap_m, network.snap(points, max_snap_m))
+        cached = self.point_snap[1]
+        other = np.flatnonzero(np.not_equal(reach_points, None) & ~self.is_point)
+        if not len(other):
+            return cached
+        fresh = network.snap(reach_points[other], max_snap_m)
+        edge, position, offset = cached.edge.copy(), cached.position.copy(), cached.offset.copy()
+        edge[other], position[other], offset[other] = fresh.edge, fresh.position, fresh.offset
+        return Snap(edge, position, offset)
+
+
+_TARGET_CACHE_SIZE = 64
+_TARGET_CACHE_LOCK = threading.Lock()
+
+
+def _prepared_targets(network: WalkNetwork | None, geoms: np.ndarray, to_metric, max_snap_m: float) -> _Targets:
+    """The targets projected (and their point snaps), cached per network by the targets' WKB."""
+    key = None
+    if network is not None and len(geoms):
+        cache = network.target_cache
+        arrays = network.target_arrays
+        same = arrays.get(id(geoms))  # the very array of an earlier call: no hashing of geometries
+        if same is not None and same[0] is geoms:
+            return same[1]
+        key = tuple(shapely.to_wkb(geoms).tolist())
+        hit = cache.get(key)
+        if hit is not None:
+            _remember_array(arrays, geoms, hit)
+            return hit
+    k = len(geoms)
+    has_geometry = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if k else np.zeros(0, bool)
+    metric = np.full(k, None, dtype=object)
+    if has_geometry.any():
+        metric[has_geometry] = to_metric(geoms[has_geometry])
+    is_point = has_geometry & (shapely.get_type_id(metric) == 0)
+    prepared = _Targets(has_geometry, metric, is_point)
+    if key is not None:
+        with _TARGET_CACHE_LOCK:  # checks run in a thread pool
+            while len(cache) >= _TARGET_CACHE_SIZE:
+                cache.pop(next(iter(cache)), None)
+            cache[key] = prepared
+        _remember_array(network.target_arrays, geoms, prepared)
+    return prepared
+
+
+def _remember_array(arrays: dict, geoms: np.ndarray, prepared: _Targets) -> None:
+    with _TARGET_CACHE_LOCK:
+        while len(arrays) >= _TARGET_CACHE_SIZE:
+            arrays.pop(next(iter(arrays)), None)
+        arrays[id(geoms)] = (geoms, prepared)
 
 
 def counts_within(
@@ -595,18 +700,17 @@ def _covered_parts(covered_m, areas: gpd.GeoDataFrame, to_metric, back) -> gpd.G
                             index=areas.index, crs="EPSG:4326")
 
 
-def _unreached_edges(network: WalkNetwork, search, budget_m: float) -> np.ndarray:
-    """Segments that are not walked end to end within the budget (mask over the network's segments)."""
-    length = network.edge_length
-    from_u = np.clip(budget_m - search.distance[network.edge_u], 0.0, length)
-    from_v = np.clip(budget_m - search.distance[network.edge_v], 0.0, length)
-    return (length > 0) & (from_u + from_v < length)
+def _unreached_edges(network: WalkNetwork, search, budget_m: float):
+    """Which segments are not walked end to end within the budget: a function of segment indices (computed
+    only for the segments asked about, not the whole network)."""
+    return lambda edges: network.unreached(search, budget_m, edges)
 
 
-def _crossed_by(polygons: np.ndarray, network: WalkNetwork, unreached: np.ndarray) -> np.ndarray:
-    """Which polygons a segment of the mask ``unreached`` runs into (more than touching their outline)."""
+def _crossed_by(polygons: np.ndarray, network: WalkNetwork, unreached) -> np.ndarray:
+    """Which polygons a segment that ``unreached`` (segment indices → mask) picks runs into (more than
+    touching their outline)."""
     which, edge = network.edge_tree.query(polygons, predicate="intersects")
-    chosen = unreached[edge]
+    chosen = unreached(edge)
     which, edge = which[chosen], edge[chosen]
     inside = ~shapely.touches(polygons[which], network.edge_geometry[edge])
     crossed = np.zeros(len(polygons), dtype=bool)
@@ -614,7 +718,7 @@ def _crossed_by(polygons: np.ndarray, network: WalkNetwork, unreached: np.ndarra
     return crossed
 
 
-def _fill_enclosed(geometry, network: WalkNetwork, unreached: np.ndarray) -> shapely.Geometry:
+def _fill_enclosed(geometry, network: WalkNetwork, unreached) -> shapely.Geometry:
     """Fill the holes of ``geometry`` except those an unreached street runs through."""
     parts = shapely.get_parts(geometry)
     counts = shapely.get_num_interior_rings(parts)
@@ -633,13 +737,13 @@ def _fill_enclosed(geometry, network: WalkNetwork, unreached: np.ndarray) -> sha
 
 
 def _street_band(whole: np.ndarray, partial: np.ndarray, buffer_m: float,
-                 unreached: tuple[WalkNetwork, np.ndarray] | None = None) -> shapely.Geometry:
+                 unreached: tuple | None = None) -> shapely.Geometry:
     """Union of ``buffer_m`` bands around street pieces, with the blocks they ring filled.
 
     Equal to buffering every piece and filling the holes, but fast: the blocks ringed by whole segments are
     found by polygonizing them and merged as a coverage; only that block area and the pieces outside it are
     buffered (buffering hundreds of lines at once is what makes isochrones slow). With ``unreached`` (the
-    network and a mask of its segments not walked end to end), a ring through which such a segment runs is
+    network and a function picking its segments not walked end to end), a ring through which such a segment runs is
     not a block and is left open.
     """
     blocks = shapely.get_parts(shapely.polygonize(whole)) if len(whole) else np.zeros(0, dtype=object)

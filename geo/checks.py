@@ -7,6 +7,8 @@ nothing here reads files or names a plan's layers. The report is the contract do
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.accessibility import walking_distances
+from geo.accessibility import walking_distance_arrays
 from geo.errors import CriteriaError, GeoError, InvalidGeometryError
 from geo.measure import MEASURES, measure_geometry
 from geo.plandata import PlanData
@@ -35,6 +37,15 @@ def _name(row: Mapping[str, Any], fid: Any) -> str:
 
 def _clean(value: Any) -> Any:
     """JSON-safe copy: non-finite floats → None, numpy scalars → Python, tuples → lists."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {(k if type(k) is str else str(k)): _clean(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_clean(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -46,9 +57,42 @@ def _clean(value: Any) -> Any:
     return value
 
 
+class _FrameFacts:
+    """What checks read of a plan layer again and again (ids, names, columns, target masks), computed once per
+    frame while it lives: a plan's layers are read-only, so none of it changes between checks."""
+
+    def __init__(self) -> None:
+        self._facts: dict[int, tuple[weakref.ref, dict[Any, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, frame: gpd.GeoDataFrame, key: Any, compute) -> Any:
+        with self._lock:
+            entry = self._facts.get(id(frame))
+            if entry is None or entry[0]() is not frame:
+                for stale in [k for k, (ref, _) in self._facts.items() if ref() is None]:
+                    self._facts.pop(stale, None)
+                entry = self._facts[id(frame)] = (weakref.ref(frame), {})
+            facts = entry[1]
+            if key in facts:
+                return facts[key]
+        value = compute()
+        with self._lock:
+            facts[key] = value
+        return value
+
+
+_FACTS = _FrameFacts()
+
+
 # ---------------------------------------------------------------------------------------------- accessibility
 def _target_mask(frame: gpd.GeoDataFrame, layer_id: str, filters: Mapping[str, list[str]]) -> np.ndarray | str:
     """Which features of a layer are targets; a string says why there are none."""
+    key = ("mask", layer_id, tuple((column, tuple(allowed)) for column, allowed in filters.items()))
+    return _FACTS.get(frame, key, lambda: _compute_target_mask(frame, layer_id, filters))
+
+
+def _compute_target_mask(frame: gpd.GeoDataFrame, layer_id: str,
+                         filters: Mapping[str, list[str]]) -> np.ndarray | str:
     mask = np.ones(len(frame), dtype=bool)
     for column, allowed in filters.items():
         if column not in frame.columns:
@@ -60,12 +104,43 @@ def _target_mask(frame: gpd.GeoDataFrame, layer_id: str, filters: Mapping[str, l
     return mask
 
 
+def _ids(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Feature ids as strings (computed once per frame)."""
+    return _FACTS.get(frame, "ids", lambda: frame.index.astype(str).to_numpy())
+
+
 def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
-    ids = frame.index.astype(str).to_numpy()
-    if "name" not in frame.columns:
-        return ids
-    names = frame["name"].to_numpy(dtype=object)
-    return np.where([isinstance(n, str) and bool(n) for n in names], names, ids)
+    """Feature names, the id where a feature has none (computed once per frame)."""
+    def compute() -> np.ndarray:
+        ids = _ids(frame)
+        if "name" not in frame.columns:
+            return ids
+        names = frame["name"].to_numpy(dtype=object)
+        return np.where([isinstance(n, str) and bool(n) for n in names], names, ids)
+
+    return _FACTS.get(frame, "names", compute)
+
+
+def _target_geometries(plan: PlanData, groups: list[tuple[Any, Any, str, np.ndarray]]) -> np.ndarray:
+    """The target geometries of a check's groups in one array; the same array object while the same groups come
+    back (the network's target cache then recognises it without hashing the geometries)."""
+    layers = plan.layers
+    anchor = layers[groups[0][2]]
+    key = ("targets", tuple((layer, rows.tobytes()) for _, _, layer, rows in groups),
+           tuple(id(layers[layer]) for _, _, layer, _ in groups))
+    return _FACTS.get(anchor, key, lambda: np.concatenate(
+        [np.asarray(layers[layer].geometry.values[rows], dtype=object) for _, _, layer, rows in groups]))
+
+
+#: the network search of a check stops at twice the largest distance its criteria ask for (so a near miss still
+#: shows its distance), and never below this radius, within which the nearest stations are listed
+MIN_SEARCH_RADIUS_M = 2000.0
+
+
+def search_radius(ruleset: Ruleset, parameters: Mapping[str, Any]) -> float:
+    """How far a check walks: ``max(2 × the largest target distance, MIN_SEARCH_RADIUS_M)`` metres."""
+    limits = [rule_values.target_max(t, parameters) for c in ruleset.criteria for t in c.targets]
+    return max([2.0 * limit for limit in limits] + [MIN_SEARCH_RADIUS_M])
 
 
 def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters: Mapping[str, Any],
@@ -103,18 +178,16 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
     if not groups:
         return found, []
 
-    geometry = np.concatenate([np.asarray(layers[layer].geometry.values[rows], dtype=object)
-                               for _, _, layer, rows in groups])
+    geometry = _target_geometries(plan, groups)
     group = np.concatenate([np.full(len(rows), number) for number, (_, _, _, rows) in enumerate(groups)])
-    targets = gpd.GeoDataFrame({"group": group}, geometry=geometry, crs="EPSG:4326")
     detour = float(parameters["detour_factor"])
     station_group = len(groups) - 1 if groups[-1][0] is None else -1  # routes are drawn for stations only
-    distances = walking_distances(plan.network, site, targets, detour_factor=detour, metric_crs=plan.metric_crs,
-                                  with_routes=group == station_group)
-    distance = distances["distance_m"].to_numpy(dtype=float)
-    straight = distances["straight_m"].to_numpy(dtype=float)
-    method = distances["method"].to_numpy(dtype=object)
-    routes = distances["route"].to_numpy(dtype=object)
+    cutoff = search_radius(ruleset, parameters)
+    walked = walking_distance_arrays(plan.network, site, geometry, detour_factor=detour,
+                                     metric_crs=plan.metric_crs, with_routes=group == station_group,
+                                     max_distance_m=cutoff)
+    distance, straight = walked.distance_m.astype(float), walked.straight_m.astype(float)
+    method, routes = walked.method, walked.route
 
     nearest_stations: list[dict[str, Any]] = []
     offset = 0
@@ -123,15 +196,18 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
         offset += len(rows)
         order = np.lexsort((straight[span], distance[span]))
         frame = layers[layer_id]
-        ids = frame.index.astype(str).to_numpy()[rows]
+        ids = _ids(frame)[rows]
         names = _names(frame)[rows]
         if cid is not None:
             best = order[0]
-            found.setdefault(cid, {})[key] = {
-                "id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
-                "straight_m": float(straight[span][best]), "method": method[span][best]}
+            hit = {"id": ids[best], "name": names[best], "distance_m": float(distance[span][best]),
+                   "straight_m": float(straight[span][best]), "method": method[span][best]}
+            basis = _column(frame, "basis")[rows][best]
+            if isinstance(basis, str) and basis:
+                hit["basis"] = basis
+            found.setdefault(cid, {})[key] = hit
             continue
-        modes = frame["mode"].to_numpy(dtype=object)[rows] if "mode" in frame.columns else np.full(len(rows), None)
+        modes = _column(frame, "mode")[rows]
         chosen = [i for i in order if np.isfinite(distance[span][i])][:limit]
         for i in chosen:
             route = routes[span][i]
@@ -144,7 +220,7 @@ def _walks(ruleset: Ruleset, site: shapely.Geometry, plan: PlanData, parameters:
     fallbacks = [f"{cid} → {key} {hit['name']} ({hit['method']})" for cid, targets in found.items()
                  for key, hit in targets.items() if "missing" not in hit and hit["method"] != "network"]
     if fallbacks:
-        reasons = "; ".join(distances.attrs.get("notes", {})) or "network not reached"
+        reasons = "; ".join(walked.notes) or "network not reached"
         warnings.append(f"walking distances not along the street network for {', '.join(fallbacks)}: {reasons}")
     return found, nearest_stations
 
@@ -174,14 +250,16 @@ def _location(ruleset: Ruleset, site_m: shapely.Geometry, plan: PlanData) -> dic
         hits = []
         for layer_id, frame in present:
             positions, _ = _hits(frame, site_m, plan, 0.0)
-            ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+            ids, names = _ids(frame), _names(frame)
             hits.extend({"layer": layer_id, "id": ids[i], "name": names[i]} for i in positions)
         result[criterion.id] = hits
     return result
 
 
 def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
-    return frame[name].to_numpy(dtype=object) if name in frame.columns else np.full(len(frame), None)
+    """A column as an object array (None throughout when the frame lacks it), read once per frame."""
+    return _FACTS.get(frame, ("column", name), lambda: frame[name].to_numpy(dtype=object) if name in frame.columns
+                      else np.full(len(frame), None))
 
 
 def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData,
@@ -192,7 +270,7 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
     elements = []
     for layer_id, frame in plan.role_layers("plan_elements"):
         positions, distances = _hits(frame, site_m, plan, within_m)
-        ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+        ids, names = _ids(frame), _names(frame)
         elements.extend({"layer": layer_id, "id": ids[i], "name": names[i],
                          "relation": "intersects" if d == 0 else "nearby", "distance_m": round(float(d), 1)}
                         for i, d in zip(positions, distances, strict=True))
@@ -212,7 +290,7 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
                 share = shapely.length(shapely.intersection(geoms[overlap], site_m))
             else:
                 share = np.ones(len(overlap))
-            ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+            ids, names = _ids(frame), _names(frame)
             order = overlap[np.argsort(-share, kind="stable")]
             context["subdistricts"] = [{"id": ids[i], "name": names[i]} for i in order]
             context["subdistrict"] = context["subdistricts"][0]
@@ -220,7 +298,7 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
     projects = []
     for _, frame in plan.role_layers("projects"):
         positions, distances = _hits(frame, site_m, plan, within_m)
-        ids, names = frame.index.astype(str).to_numpy(), _names(frame)
+        ids, names = _ids(frame), _names(frame)
         status, element = _column(frame, "status"), _column(frame, "layout_element")
         projects.extend({"id": ids[i], "name": names[i], "status": status[i], "layout_element": element[i],
                          "distance_m": round(float(d), 1)} for i, d in zip(positions, distances, strict=True))
@@ -242,7 +320,8 @@ def _context(site: shapely.Geometry, site_m: shapely.Geometry, *, plan: PlanData
 # ---------------------------------------------------------------------------------------------- check
 def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mapping[str, Any] | None = None,
               parameters: Mapping[str, Any] | None = None, from_text: bool = False,
-              with_context: bool = True) -> dict[str, Any]:
+              with_context: bool = True, as_reference: bool = False,
+              with_drawing: bool = True) -> dict[str, Any]:
     """Measure a site, judge it against ``ruleset`` and place it in the plan.
 
     Parameters
@@ -262,6 +341,12 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
         Attributes and parameters are command-line strings to parse.
     with_context
         Include the plan context (skipped by the plan audit).
+    as_reference
+        The plan uses the ruleset as another place's standard, for reference: items bound to that place
+        become manual reviews (see :func:`geo.rules.kinds.evaluate`).
+    with_drawing
+        Include the drawn centre line and width transects (EPSG:4326 GeoJSON); batch screening, which shows
+        neither, skips them (``centreline`` and ``width_profile`` are then None; nothing else changes).
 
     Returns
     -------
@@ -288,7 +373,7 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
     measurements["n_transects"] = None if pd.isna(values["n_transects"]) else int(values["n_transects"])
     measurements["method"] = values["method"]
     centre_line = width_profile = None
-    if parsed.family == "polygon" and profile is not None and not profile.centreline.is_empty:
+    if with_drawing and parsed.family == "polygon" and profile is not None and not profile.centreline.is_empty:
         centre_line = shapely.geometry.mapping(projector.to_wgs84(shapely.simplify(profile.centreline, 0.05)))
         width_profile = {
             "transects": shapely.geometry.mapping(projector.to_wgs84(shapely.multilinestrings(
@@ -298,9 +383,13 @@ def run_check(site: Any, ruleset: Ruleset, plan: PlanData, *, attributes: Mappin
 
     accessibility, stations = _walks(ruleset, geometry, plan, resolved, with_context, warnings)
     location = _location(ruleset, site_m, plan)
-    results = crit.evaluate(ruleset, measurements={**measurements, **measured}, attributes=given_attributes,
+    # a centre line's widths are the width_m attribute, not a measurement of the drawn geometry
+    supplied = tuple(k for k in MEASURES if k.startswith("width")) if (
+        parsed.family == "line" and given_attributes.get("width_m") is not None) else ()
+    results = crit.evaluate(ruleset, measurements={**measurements, **measured, "supplied": supplied},
+                            attributes=given_attributes,
                             parameters=resolved, accessibility=accessibility, location=location,
-                            roles=plan.roles)
+                            roles=plan.roles, as_reference=as_reference)
     report = {
         "ruleset": ruleset.id,
         "ruleset_title": {"zh": ruleset.title.zh, "en": ruleset.title.en},
@@ -352,7 +441,9 @@ def transit_criterion(ruleset: Ruleset) -> str | None:
 
 
 def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulesets: Mapping[str, Ruleset],
-               plan: PlanData, *, audits: Mapping[str, str]) -> dict[str, Any]:
+               plan: PlanData, *, audits: Mapping[str, str],
+               references: Iterable[str] = (),
+               parameters: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Run the right ruleset over every zone of the plan.
 
     Parameters
@@ -366,6 +457,11 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
         The plan's data (:class:`geo.plandata.PlanData`).
     audits
         Zone kind → ruleset id the plan applies to zones of that kind (the catalogue's ``audits``).
+    references
+        Ids of the rulesets the plan uses as another place's standard (see ``as_reference`` of
+        :func:`run_check`).
+    parameters
+        Ruleset id → parameters the plan sets for it (e.g. the end of its night window).
 
     Returns
     -------
@@ -377,6 +473,7 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
     ``zone_kind`` is the feature's own where its ruleset says it (a night-economy complex), else the layer's.
     """
     transit_ruleset = next((r for r in rulesets.values() if transit_criterion(r)), None)
+    references = set(references)
     rows = []
     for layer_id, zone_kind, frame in zones:
         for fid, feature in frame.iterrows():
@@ -393,12 +490,16 @@ def plan_audit(zones: Iterable[tuple[str, str | None, gpd.GeoDataFrame]], rulese
                 continue
             attributes, problems = _zone_attributes(used, feature)
             try:
-                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False)
+                report = run_check(feature.geometry, used, plan, attributes=attributes, with_context=False,
+                                   as_reference=used.id in references,
+                                   parameters=(parameters or {}).get(used.id))
             except GeoError as exc:
                 rows.append({**entry, "overall": None, "error": str(exc)})
                 continue
             if _is_placeholder(feature):
                 report = _geometry_unknown(report, used)
+            elif _is_stand_in(feature):
+                report = _on_stand_in(report, used)
             rows.append({**entry, **_audit_row(report, ruleset, transit_criterion(used)),
                          "provenance": _provenance(feature), "warnings": problems + report["warnings"]})
     judged = [r for r in rows if r.get("overall")]
@@ -416,13 +517,30 @@ def _is_placeholder(feature: Mapping[str, Any]) -> bool:
     return bool(value) and not (isinstance(value, float) and np.isnan(value))
 
 
+def _is_stand_in(feature: Mapping[str, Any]) -> bool:
+    """A zone drawn as a schematic stand-in for a place whose real outline is not in the data."""
+    basis = feature.get("geometry_basis")
+    if isinstance(basis, str) and basis:
+        return basis == "stand-in"
+    value = feature.get("schematic")
+    return value is True or value == 1
+
+
+def _on_stand_in(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
+    """Say on each spatial verdict of a schematic zone that it rests on a stand-in shape, not a survey."""
+    spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
+    criteria = [{**r, "basis": crit.STAND_IN} if r["id"] in spatial and r["basis"] == crit.MEASURED else r
+                for r in report["criteria"]]
+    return {**report, "criteria": criteria}
+
+
 def _geometry_unknown(report: dict[str, Any], ruleset: Ruleset) -> dict[str, Any]:
     """Turn the spatial criteria of a placeholder zone into needs-data: its drawn shape says nothing real."""
     spatial = {c.id for c in ruleset.criteria if crit.KINDS[c.kind].spatial}
     criteria = []
     for result in report["criteria"]:
         if result["id"] in spatial:
-            result = {**result, "status": crit.NEEDS_DATA, "value": None,
+            result = {**result, "status": crit.NEEDS_DATA, "value": None, "basis": crit.STAND_IN,
                       "missing_attribute": "geometry",
                       "note": "the zone's position and shape are a placeholder in the data (not located); "
                               "draw or load its surveyed outline to measure this criterion"}
@@ -449,7 +567,7 @@ def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str 
         "area_m2": m["area_m2"],
         "transit": None if transit is None else {
             "status": transit["status"], "value": transit["value"], "threshold": transit["threshold"],
-            "method": transit["method"],
+            "method": transit["method"], "basis": transit["basis"], "basis_note": transit.get("basis_note"),
         },
     }
     street_measures = ruleset is not None and any(
@@ -464,6 +582,7 @@ def _audit_row(report: dict[str, Any], ruleset: Ruleset | None, transit_id: str 
         "overall": report["overall"],
         "counts": report["summary"],
         "criteria": {c["id"]: c["status"] for c in report["criteria"]},
+        "bases": {c["id"]: c["basis"] for c in report["criteria"]},
         "failed": [c["id"] for c in report["criteria"] if c["status"] == "fail"],
         "needs_data": [c["id"] for c in report["criteria"] if c["status"] == "needs-data"],
     }

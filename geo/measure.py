@@ -5,8 +5,8 @@ Method for polygons (documented in every result's ``method``)
 1. **Skeleton.** An outline of more than 1,000 vertices is first simplified by a tenth of ``d`` (dropping
    vertices a smooth outline does not need); the boundary is densified every ``d`` metres (``d`` = a quarter of the estimated
    width 2·area/perimeter, at least 0.1 m, and coarse enough to keep at most 4,000 boundary points). The
-   finite edges of the Voronoi diagram of those points (``scipy.spatial.Voronoi``, Qhull) are cut to those that
-   lie inside the polygon: they approximate the medial axis (the set of centres of maximal inscribed circles).
+   finite edges of the Voronoi diagram of those points (the circumcentres of adjacent triangles of their
+   Delaunay triangulation, ``scipy.spatial.Delaunay``, Qhull) are cut to those that lie inside the polygon: they approximate the medial axis (the set of centres of maximal inscribed circles).
 2. **Spurs.** A medial axis has short branches into every convex corner (at a rectangle's end, two branches
    of length √2·r run from the centre line into the corners). Every leaf branch shorter than
    ``SPUR_FACTOR`` × the inscribed radius at its junction is removed; real street branches (the arms of an L,
@@ -31,14 +31,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import Voronoi
+from scipy.spatial import Delaunay
 
 from geo.crs import utm_crs_for
 from geo.errors import InvalidGeometryError
@@ -97,80 +96,188 @@ def _simplified(polygon: shapely.Polygon, spacing: float) -> shapely.Polygon:
     return simple if not simple.is_empty and simple.area > 0 else polygon
 
 
-def _skeleton_graph(polygon: shapely.Polygon, spacing: float) -> tuple[nx.Graph, np.ndarray]:
+class _Skeleton:
+    """An undirected weighted graph on skeleton nodes, as arrays and plain lists (no networkx).
+
+    Nodes are kept in order of first appearance and each edge once (a repeated edge keeps its first place and
+    last weight), as ``networkx.Graph`` would; the branch walks run over plain lists.
+    """
+
+    def __init__(self, u: np.ndarray, v: np.ndarray, weight: np.ndarray) -> None:
+        # networkx keeps the first position of a repeated edge and the last weight
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        key = lo.astype(np.int64) * (int(max(u.max(initial=0), v.max(initial=0))) + 1) + hi
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        last = np.zeros(len(first), dtype=np.int64)
+        last[inverse] = np.arange(len(key))  # later positions overwrite earlier ones
+        keep = np.sort(first)
+        slot = np.empty(len(first), dtype=np.int64)
+        slot[np.argsort(first)] = np.arange(len(first))
+        self.u, self.v = u[keep], v[keep]
+        self.weight = np.empty(len(keep))
+        self.weight[slot] = weight[last]
+        flat = np.column_stack([self.u, self.v]).ravel()
+        order_nodes, first_seen = np.unique(flat, return_index=True)
+        self.nodes = order_nodes[np.argsort(first_seen, kind="stable")]  # insertion order
+        self.alive = np.ones(len(self.u), dtype=bool)
+        self._index()
+
+    def _index(self) -> None:
+        size = int(max(self.u.max(initial=-1), self.v.max(initial=-1))) + 1
+        live = np.flatnonzero(self.alive)
+        ends = np.concatenate([self.u[live], self.v[live]])
+        other = np.concatenate([self.v[live], self.u[live]])
+        edge = np.concatenate([live, live])
+        order = np.lexsort((edge, ends))  # each node's neighbours in edge insertion order
+        self.degree = np.bincount(ends, minlength=size)
+        start = np.concatenate([[0], np.cumsum(self.degree)])
+        self._start = start.tolist()
+        self._other = other[order].tolist()
+        self._weight = self.weight[edge[order]].tolist()
+        self._degree = self.degree.tolist()
+
+    @property
+    def edge_count(self) -> int:
+        return int(self.alive.sum())
+
+    def node_count(self) -> int:
+        return int((self.degree[self.nodes] > 0).sum())
+
+    def leaves(self) -> list[int]:
+        return self.nodes[self.degree[self.nodes] == 1].tolist()
+
+    def leaf_branch(self, leaf: int, limit: float = np.inf) -> tuple[list[int], float, list[float]]:
+        """Walk from a leaf to the first node whose degree is not 2 (or ``limit`` metres); path, length and
+        the length of each step."""
+        start, other, weight, degree = self._start, self._other, self._weight, self._degree
+        path = [leaf]
+        steps: list[float] = []
+        length = 0.0
+        previous, current = -1, leaf
+        while True:
+            if (current != leaf and degree[current] != 2) or length > limit:
+                return path, length, steps
+            step = -1
+            for j in range(start[current], start[current + 1]):
+                if other[j] != previous:
+                    step = j
+                    break
+            if step < 0:
+                return path, length, steps
+            nxt = other[step]
+            length += weight[step]
+            steps.append(weight[step])
+            path.append(nxt)
+            previous, current = current, nxt
+            if nxt == leaf:  # a loop
+                return path, length, steps
+
+    def remove_nodes(self, nodes) -> None:
+        gone = np.zeros(len(self.degree), dtype=bool)
+        gone[list(nodes)] = True
+        self.alive &= ~(gone[self.u] | gone[self.v])
+        self.nodes = self.nodes[~gone[self.nodes]]
+        self._index()
+
+    def edges(self) -> np.ndarray:
+        """(k, 2) live edges in networkx order: by earlier node, then insertion; from the earlier node."""
+        live = np.flatnonzero(self.alive)
+        rank = np.empty(len(self.degree), dtype=np.int64)
+        rank[self.nodes] = np.arange(len(self.nodes))
+        u, v = self.u[live], self.v[live]
+        swap = rank[v] < rank[u]
+        a, b = np.where(swap, v, u), np.where(swap, u, v)
+        # within one node, networkx lists neighbours in the order the edges were added to that node
+        order = np.lexsort((live, rank[a]))
+        return np.column_stack([a[order], b[order]])
+
+
+def _voronoi_ridges(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Voronoi diagram of ``points``: vertex coordinates and finite ridges (pairs of vertex indices).
+
+    Vertices are the circumcentres of the Delaunay triangles (Qhull's Delaunay on centred coordinates is
+    several times faster than its Voronoi); triangles whose circumcentres lie within ``tolerance`` of each
+    other along a chain of shared sides (co-circular boundary points) are one vertex, as Qhull merges them.
+    """
+    centre = points.mean(axis=0)
+    local = points - centre
+    triangulation = Delaunay(local)
+    a, b, c = (local[triangulation.simplices[:, i]] for i in range(3))
+    ab, ac = b - a, c - a
+    d = 2.0 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
+    ab2, ac2 = (ab * ab).sum(axis=1), (ac * ac).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ux = (ac[:, 1] * ab2 - ab[:, 1] * ac2) / d
+        uy = (ab[:, 0] * ac2 - ac[:, 0] * ab2) / d
+    vertices = a + np.column_stack([ux, uy])
+    neighbours = triangulation.neighbors
+    here = np.repeat(np.arange(len(neighbours)), 3)
+    there = neighbours.ravel()
+    pair = (there >= 0) & (here < there)
+    here, there = here[pair], there[pair]
+    with np.errstate(invalid="ignore"):
+        tiny = np.hypot(*(vertices[here] - vertices[there]).T) <= tolerance
+    merged = coo_matrix((np.ones(int(tiny.sum())), (here[tiny], there[tiny])), shape=(len(vertices),) * 2)
+    _, label = connected_components(merged, directed=False)
+    _, first = np.unique(label, return_index=True)
+    ridges = np.column_stack([label[here[~tiny]], label[there[~tiny]]])
+    ridges = ridges[ridges[:, 0] != ridges[:, 1]]
+    return vertices[first] + centre, ridges
+
+
+def _skeleton_graph(polygon: shapely.Polygon, spacing: float) -> tuple[_Skeleton, np.ndarray]:
     """Interior Voronoi edges of the densified boundary as a weighted graph; node coordinates alongside."""
     boundary_points = shapely.get_coordinates(shapely.segmentize(polygon.boundary, spacing))
     boundary_points = np.unique(np.round(boundary_points, 9), axis=0)
-    voronoi = Voronoi(boundary_points)
-    ridges = np.asarray(voronoi.ridge_vertices, dtype=int)
-    ridges = ridges[(ridges >= 0).all(axis=1)]
-    edges = shapely.linestrings(voronoi.vertices[ridges])
+    vertices, ridges = _voronoi_ridges(boundary_points, 1e-4 * spacing)
+    empty = np.zeros(0, dtype=np.int64)
+    finite = np.isfinite(vertices).all(axis=1)
+    ridges = ridges[finite[ridges].all(axis=1)]
+    edges = shapely.linestrings(vertices[ridges])
     shapely.prepare(polygon)
-    edges = edges[shapely.within(edges, polygon)]
-    graph = nx.Graph()
-    if len(edges) == 0:
-        return graph, np.empty((0, 2))
-    ends = shapely.get_coordinates(edges).reshape(-1, 2, 2)
-    nodes, inverse = np.unique(np.round(ends.reshape(-1, 2), 6), axis=0, return_inverse=True)
+    ridges = ridges[shapely.within(edges, polygon)]
+    if not len(ridges):
+        return _Skeleton(empty, empty, np.zeros(0)), np.empty((0, 2))
+    used, inverse = np.unique(ridges, return_inverse=True)
+    nodes = vertices[used]
     inverse = inverse.reshape(-1, 2)
-    lengths = np.hypot(*(ends[:, 0] - ends[:, 1]).T)
+    lengths = np.hypot(*(nodes[inverse[:, 0]] - nodes[inverse[:, 1]]).T)
     keep = inverse[:, 0] != inverse[:, 1]
     inverse, lengths = inverse[keep], lengths[keep]
     if len(inverse) == 0:
-        return graph, nodes
+        return _Skeleton(empty, empty, np.zeros(0)), nodes
     adjacency = coo_matrix((lengths, (inverse[:, 0], inverse[:, 1])), shape=(len(nodes), len(nodes)))
     n_components, labels = connected_components(adjacency, directed=False)
     if n_components > 1:
         total = np.bincount(labels[inverse[:, 0]], weights=lengths, minlength=n_components)
         largest = labels[inverse[:, 0]] == np.argmax(total)
         inverse, lengths = inverse[largest], lengths[largest]
-    graph.add_weighted_edges_from(
-        zip(inverse[:, 0].tolist(), inverse[:, 1].tolist(), lengths.tolist(), strict=True)
-    )
-    return graph, nodes
+    return _Skeleton(inverse[:, 0], inverse[:, 1], lengths), nodes
 
 
-def _leaf_branch(graph: nx.Graph, leaf: int, limit: float = np.inf) -> tuple[list[int], float]:
-    """Walk from a leaf to the first node whose degree is not 2 (or ``limit`` metres); return path and length."""
-    path = [leaf]
-    length = 0.0
-    previous, current = None, leaf
-    while True:
-        neighbours = [n for n in graph.neighbors(current) if n != previous]
-        if not neighbours or (current != leaf and graph.degree(current) != 2) or length > limit:
-            return path, length
-        nxt = neighbours[0]
-        length += graph[current][nxt]["weight"]
-        path.append(nxt)
-        previous, current = current, nxt
-        if nxt == leaf:  # a loop
-            return path, length
-
-
-def _prune_spurs(graph: nx.Graph, radius: np.ndarray) -> None:
+def _prune_spurs(graph: _Skeleton, radius: np.ndarray) -> None:
     """Remove leaf branches shorter than SPUR_FACTOR inscribed radii (corner spurs), in place, one pass."""
     to_remove: set[int] = set()
-    leaves = [n for n in graph.nodes if graph.degree(n) == 1]
-    for leaf in leaves:
-        path, length = _leaf_branch(graph, leaf, SPUR_FACTOR * radius.max())
+    for leaf in graph.leaves():
+        path, length, _ = graph.leaf_branch(leaf, SPUR_FACTOR * radius.max())
         junction = path[-1]
-        if graph.degree(junction) >= 3 and length < SPUR_FACTOR * radius[junction]:
+        if graph.degree[junction] >= 3 and length < SPUR_FACTOR * radius[junction]:
             to_remove.update(path[:-1])
     # never prune the whole skeleton (a square or a disc): keep it when nothing would be left
-    if to_remove and len(to_remove) < graph.number_of_nodes() - 1:
-        graph.remove_nodes_from(to_remove)
+    if to_remove and len(to_remove) < graph.node_count() - 1:
+        graph.remove_nodes(to_remove)
 
 
-def _extension(graph: nx.Graph, nodes: np.ndarray, radius: np.ndarray, leaf: int,
+def _extension(graph: _Skeleton, nodes: np.ndarray, radius: np.ndarray, leaf: int,
                polygon: shapely.Polygon, spacing: float) -> shapely.LineString | None:
     """The segment from a leaf of the pruned skeleton along its last direction to the polygon boundary."""
     wanted = max(2.0 * radius[leaf], 2.0 * spacing)
-    path, branch_length = _leaf_branch(graph, leaf, 2.0 * wanted)
+    path, branch_length, steps = graph.leaf_branch(leaf, 2.0 * wanted)
     back = min(wanted, max(branch_length / 2.0, spacing))
     walked = 0.0
     anchor = path[-1]
-    for a, b in zip(path[:-1], path[1:], strict=False):
-        walked += graph[a][b]["weight"]
+    for b, step in zip(path[1:], steps, strict=True):
+        walked += step
         anchor = b
         if walked >= back:
             break
@@ -191,6 +298,19 @@ def _extension(graph: nx.Graph, nodes: np.ndarray, radius: np.ndarray, leaf: int
         return None
     end = nodes[leaf] + direction * distances.min()
     return shapely.LineString([nodes[leaf], end])
+
+
+def _oriented(lines: np.ndarray) -> np.ndarray:
+    """Each line running from its lower-left end (smaller x, then y): transect stations then do not depend on
+    the order in which the skeleton's pieces happened to be merged."""
+    if not len(lines):
+        return lines
+    first = shapely.get_coordinates(shapely.get_point(lines, 0))
+    last = shapely.get_coordinates(shapely.get_point(lines, -1))
+    flip = (last[:, 0] < first[:, 0]) | ((last[:, 0] == first[:, 0]) & (last[:, 1] < first[:, 1]))
+    lines = np.asarray(lines, dtype=object).copy()
+    lines[flip] = shapely.reverse(lines[flip])
+    return lines
 
 
 def _long_axis(polygon: shapely.Polygon) -> shapely.Geometry:
@@ -221,19 +341,19 @@ def centreline(polygon: shapely.Polygon | shapely.MultiPolygon) -> tuple[shapely
         spacings.append(spacing)
         part = _simplified(part, spacing)
         graph, nodes = _skeleton_graph(part, spacing)
-        if graph.number_of_edges() == 0:
+        if graph.edge_count == 0:
             lines.append(_long_axis(part))
             continue
         radius = shapely.distance(shapely.points(nodes), part.boundary)
         _prune_spurs(graph, radius)
-        pairs = np.array(list(graph.edges), dtype=int)
+        pairs = graph.edges()
         segments = list(shapely.linestrings(np.stack([nodes[pairs[:, 0]], nodes[pairs[:, 1]]], axis=1)))
-        for leaf in [n for n in graph.nodes if graph.degree(n) == 1]:
+        for leaf in graph.leaves():
             extension = _extension(graph, nodes, radius, leaf, part, spacing)
             if extension is not None:
                 segments.append(extension)
-        merged = shapely.line_merge(shapely.multilinestrings(segments))
-        lines.extend(shapely.get_parts(merged))
+        merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(segments)))
+        lines.extend(_oriented(merged))
     if not lines:
         return shapely.LineString(), 0.0
     result = lines[0] if len(lines) == 1 else shapely.multilinestrings(lines)
@@ -294,11 +414,12 @@ def street_profile(polygon: shapely.Polygon | shapely.MultiPolygon, *,
     clipped = shapely.intersection(transects, polygon)
     parts, part_of = shapely.get_parts(clipped, return_index=True)
     distance = shapely.distance(parts, centre[part_of])
-    frame = pd.DataFrame({"transect": part_of, "distance": distance, "length": shapely.length(parts)})
-    frame = frame[frame["distance"] < 1e-6 * max(half, 1.0) + 1e-9]
-    frame = frame.sort_values("distance").drop_duplicates("transect").sort_values("transect")
-    pieces = parts[frame.index.to_numpy()] if len(frame) else np.empty(0, dtype=object)
-    return StreetProfile(line, pieces, frame["length"].to_numpy(dtype=float), spacing)
+    # per transect, the piece through its centre point (the nearest one when several touch it)
+    through = np.flatnonzero(distance < 1e-6 * max(half, 1.0) + 1e-9)
+    through = through[np.lexsort((through, distance[through], part_of[through]))]
+    first = through[np.concatenate([[True], part_of[through][1:] != part_of[through][:-1]])] if len(through) else through
+    pieces = parts[first] if len(first) else np.empty(0, dtype=object)
+    return StreetProfile(line, pieces, shapely.length(pieces).astype(float), spacing)
 
 
 def measure_polygon(polygon: shapely.Polygon | shapely.MultiPolygon, *,
@@ -334,12 +455,18 @@ def measure_geometry(geometry: shapely.Geometry, *, width_m: float | None = None
     """
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return measure_polygon(geometry, transect_spacing_m=transect_spacing_m, crs_name=crs_name)
-    series = gpd.GeoSeries([geometry])
-    row = measure(series, widths=width_m, transect_spacing_m=transect_spacing_m).iloc[0]
-    values = {name: row[name] for name in COLUMNS}
-    values["method"] = str(values["method"]).replace("input units (m)", crs_name)
-    if geometry.geom_type in ("LineString", "MultiLineString"):
+    values: dict[str, float | str] = {name: np.nan for name in COLUMNS[:-1]}
+    if geometry is None or shapely.is_empty(geometry):
+        values["method"] = ""
+        return values, None
+    if geometry.geom_type in ("LineString", "MultiLineString", "LinearRing"):
+        width = np.nan if width_m is None else float(width_m)
+        length = float(shapely.length(geometry))
+        values.update(length_m=length, width_mean_m=width, width_min_m=width, width_max_m=width,
+                      width_area_m=width, area_m2=length * width, n_transects=0.0,
+                      method=f"line length in {crs_name}; " + ("width given" if np.isfinite(width) else "width unknown"))
         return values, StreetProfile(geometry)
+    values["method"] = "point: no length or width" if geometry.geom_type in ("Point", "MultiPoint") else ""
     return values, None
 
 

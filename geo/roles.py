@@ -27,8 +27,8 @@ class Role:
     required: bool = False
     #: several layers may play the role (a list in the catalogue)
     many: bool = False
-    #: the layer must come from this provider (the walk network needs a routable graph)
-    provider: str | None = None
+    #: the layer must come from one of these providers (the walk network needs a routable graph)
+    provider: tuple[str, ...] | None = None
     description: str = ""
 
 
@@ -40,8 +40,10 @@ _ANY = frozenset({"point", "line", "polygon"})
 ROLES: dict[str, Role] = {r.name: r for r in (
     Role("boundary", "行政界线", "District boundary", _AREA, required=True,
          description="the district outline: clips maps, coverage shares and the metric CRS"),
-    Role("streets", "街道网络", "Street network", _LINE, provider="osm-xml",
-         description="the walkable street network (routable OSM XML) for walking distances and isochrones"),
+    Role("streets", "街道网络", "Street network", _LINE, provider=("osm-xml", "osm-pbf"),
+         description="the walkable street network (routable OSM XML or PBF) for walking distances and isochrones"),
+    Role("land", "陆域", "Land area", _AREA,
+         description="the district's land (without sea): coverage shares are also given over it"),
     Role("coast", "海岸线", "Coastline", _LINE,
          description="shore line; a site's distance to the coast is reported when present"),
     Role("transit_lines", "轨道交通线路", "Transit lines", _LINE),

@@ -245,6 +245,28 @@ def geodesic_area(geometry: shapely.Geometry) -> float:
     return float(sum(abs(_GEOD.geometry_area_perimeter(p)[0]) for p in shapely.get_parts(geometry)))
 
 
+#: what a plan's boundary and map area give every check (area, extent), computed once per geometry / area
+_FIXED: dict[Any, tuple[Any, float]] = {}
+
+
+def _district_area(boundary: shapely.Geometry) -> float:
+    """The boundary's geodesic area, computed once per boundary object (kept alive with it, so ids stay unique)."""
+    key = ("area", id(boundary))
+    found = _FIXED.get(key)
+    if found is None or found[0] is not boundary:
+        if len(_FIXED) > 256:
+            _FIXED.clear()
+        found = _FIXED[key] = (boundary, geodesic_area(boundary))
+    return found[1]
+
+
+def _map_area_extent(map_area: Sequence[float]) -> float:
+    key = ("extent", *map(float, map_area))
+    if key not in _FIXED:
+        _FIXED[key] = (None, _metric_extent(shapely.box(*map_area)))
+    return _FIXED[key][1]
+
+
 def _repair(geometry: shapely.Geometry) -> tuple[shapely.Geometry, str]:
     """make_valid a self-intersecting (multi)polygon when the result is what the outline meant, else reject."""
     reason = shapely.is_valid_reason(geometry)
@@ -344,25 +366,26 @@ def parse_site(value: Any, *, allowed: Iterable[str] | None = None, boundary: sh
             geometry, note = _repair(geometry)
             warnings.append(note)
             repaired = True
-        if geodesic_area(geometry) <= 0:
+        area = geodesic_area(geometry)
+        if area <= 0:
             raise InvalidGeometryError("the polygon has zero area")
-    _check_size(geometry, family, boundary, map_area)
+    _check_size(geometry, family, boundary, map_area, area if family == POLYGON else None)
     if boundary is not None and not boundary.is_empty:
         warnings.extend(_boundary_warnings(geometry, boundary))
     return Site(geometry, warnings, repaired)
 
 
 def _check_size(geometry: shapely.Geometry, family: str, boundary: shapely.Geometry | None,
-                map_area: Sequence[float] | None) -> None:
+                map_area: Sequence[float] | None, area: float | None = None) -> None:
     if family == POLYGON and boundary is not None and not boundary.is_empty:
-        area, district = geodesic_area(geometry), geodesic_area(boundary)
+        area, district = (geodesic_area(geometry) if area is None else area), _district_area(boundary)
         if area > district:
             raise SiteTooLargeError(
                 f"the site covers {area / 1e6:,.2f} km², more than the whole district ({district / 1e6:,.2f} km²); "
                 "draw the site itself, not the region around it"
             )
     if map_area is not None and geometry.geom_type != "Point":
-        limit = _metric_extent(shapely.box(*map_area))
+        limit = _map_area_extent(map_area)
         extent = _metric_extent(geometry)
         if extent > limit:
             raise SiteTooLargeError(
@@ -377,6 +400,7 @@ def _check_size(geometry: shapely.Geometry, family: str, boundary: shapely.Geome
 
 
 def _boundary_warnings(geometry: shapely.Geometry, boundary: shapely.Geometry) -> list[str]:
+    shapely.prepare(boundary)  # once per boundary object: later calls return at once
     if boundary.contains(geometry):
         return []
     if not boundary.intersects(geometry):

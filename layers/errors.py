@@ -40,3 +40,12 @@ class ExportError(LayersError, ValueError):
 
 class FontNotFoundError(LayersError):
     """No font with Chinese glyphs was found; the message says what to install."""
+
+
+class ImportFileError(LayersError, ValueError):
+    """A site file cannot be imported (unknown format, unreadable, no CRS, too many features); the message says
+    which file, which feature and what to change."""
+
+
+class ImportTooLargeError(ImportFileError):
+    """A site file has more features than one request checks; it belongs to a batch job."""

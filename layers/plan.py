@@ -48,20 +48,30 @@ class Plan:
         The plan's folder: ``catalogue.yaml``, ``data/`` and optionally ``rulesets/``.
     shared_rulesets_dir
         Rulesets any plan may adopt (default ``layers/rulesets/``).
+    layer_cache
+        Optional prepared-plan cache: ``layer_cache.load(plan)`` returns the layers (``LayerData`` by id,
+        validated when they were cached under the plan's :attr:`data_hash`) or None; the files are then not
+        read, and a street graph is read from its file only when asked for.
     """
 
-    def __init__(self, plan_dir: Path | str, shared_rulesets_dir: Path | str = SHARED_RULESETS_DIR) -> None:
+    def __init__(self, plan_dir: Path | str, shared_rulesets_dir: Path | str = SHARED_RULESETS_DIR, *,
+                 layer_cache: Any = None) -> None:
         self.plan_dir = Path(plan_dir)
         self.catalogue_path = self.plan_dir / "catalogue.yaml"
         self.catalogue: Catalogue = load_catalogue(self.catalogue_path)
-        self._data: dict[str, LayerData] = {}
-        for spec in self.catalogue.layers:
-            self._data[spec.id] = self._load(spec)
         #: what the plan lacks or cannot use (missing optional roles a ruleset names ...), said at start-up
         self.warnings: list[str] = []
         self._ruleset_paths: list[Path] = []
         #: rulesets this plan adopts, validated with the catalogue so that a bad one stops start-up
         self.rulesets: dict[str, Ruleset] = self._load_rulesets(Path(shared_rulesets_dir))
+        #: layers read from a prepared-plan cache (by data hash) rather than from the files: graphs load lazily
+        self.from_cache = False
+        cached = layer_cache.load(self) if layer_cache is not None else None
+        if cached is not None:
+            self._data: dict[str, LayerData] = cached
+            self.from_cache = True
+        else:
+            self._data = {spec.id: self._load(spec) for spec in self.catalogue.layers}
 
     # ------------------------------------------------------------------ loading and validation
     def _load(self, spec: LayerSpec) -> LayerData:
@@ -193,7 +203,12 @@ class Plan:
     def graph(self) -> Any | None:
         """The routable walk graph (osmnx MultiDiGraph, EPSG:4326) of the layer playing the streets role."""
         streets = self.role_layer("streets")
-        return None if streets is None else self._data[streets].graph
+        if streets is None:
+            return None
+        data = self._data[streets]
+        if data.graph is None and self.from_cache:  # cached layers carry no graph: read it once, on demand
+            data.graph = self._load(self.spec(streets)).graph
+        return data.graph
 
     @property
     def zone_layers(self) -> list[LayerSpec]:
@@ -271,10 +286,10 @@ def available_plans(plans_dir: Path | str = PLANS_DIR) -> list[str]:
     return sorted(p.name for p in Path(plans_dir).iterdir() if (p / "catalogue.yaml").is_file())
 
 
-def load_plan(plan_id: str, plans_dir: Path | str = PLANS_DIR) -> Plan:
+def load_plan(plan_id: str, plans_dir: Path | str = PLANS_DIR, *, layer_cache: Any = None) -> Plan:
     """Load and validate a plan from its folder (each call reads the files again: keep the result)."""
     plan_dir = Path(plans_dir) / plan_id
     if not (plan_dir / "catalogue.yaml").is_file():
         known = ", ".join(available_plans(plans_dir)) or "none"
         raise PlanNotFoundError(f"no plan {plan_id!r} in {plans_dir}; plans: {known}")
-    return Plan(plan_dir)
+    return Plan(plan_dir, layer_cache=layer_cache)

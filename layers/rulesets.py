@@ -17,12 +17,15 @@ from layers.errors import CatalogueError
 #: rulesets any plan may adopt (standards and references that are not one district's own)
 SHARED_RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 
+#: libyaml's safe loader where PyYAML was built with it (several times faster at start-up), else PyYAML's
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_ruleset(path: Path | str) -> Ruleset:
     """Read and validate one ruleset file; its id must match the file name."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except FileNotFoundError:
         raise CatalogueError(f"{path}: ruleset file not found") from None
     except yaml.YAMLError as exc:

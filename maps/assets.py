@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from branca.element import Element, Figure
+from branca.element import Element
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -157,16 +157,3 @@ def inline_tags(asset_ids: Iterable[str], files: Mapping[str, bytes]) -> str:
             parts.append(f"<script>\n{_script_safe(text)}\n</script>")
     return "\n".join(parts)
 
-
-def add_asset_header(figure: Figure, asset_ids: list[str], *, static_url: str,
-                     files: Mapping[str, bytes] | None) -> None:
-    """Put the asset tags first in the page header: linked from ``static_url``, or inlined from ``files``."""
-    html = inline_tags(asset_ids, files) if files is not None else link_tags(asset_ids, static_url)
-    element = Element(html)
-    figure.header._children = {"planmap_assets": element, **figure.header._children}
-    element._parent = figure.header
-
-
-def needed_files(asset_ids: Iterable[str]) -> list[str]:
-    """Paths (relative to the static dir) of the assets and the images their stylesheets reference."""
-    return [ASSETS[a].path for a in asset_ids]

@@ -15,12 +15,11 @@ from typing import Any
 
 from geo.rules import Ruleset
 from layers.catalogue import LayerSpec, PlanSpec
-from maps import templates
+from maps import templates, vocabulary
 from maps.assets import inline_tags, link_tags
 
-#: overall result of a zone as the audit page names it: (zh, en)
-OVERALL_LABEL = {"pass": ("通过", "pass"), "fail": ("不通过", "fail"), "incomplete": ("待补充", "needs data"),
-                 None: ("不评判", "not judged")}
+#: overall results of a zone; None is a zone no ruleset judges (words: :func:`maps.vocabulary.overall_label`)
+OVERALLS = ("pass", "fail", "incomplete", None)
 OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 #: the transit targets the table shows, in order: key → (zh, en) column title
 TRANSIT_TARGETS = {"bus_stop": ("步行至公交站", "Walk to bus stop"),
@@ -32,19 +31,17 @@ COLUMNS = {
     "id": ("区域编号", "Zone id"),
     "name": ("区域", "Zone"),
     "schematic": ("示意", "Schematic"),
-    "ruleset": ("规则集", "Ruleset"),
-    "length_m": ("长度（m）", "Length (m)"),
-    "width_min_m": ("最小宽度（m）", "Min width (m)"),
-    "width_mean_m": ("平均宽度（m）", "Mean width (m)"),
-    "area_m2": ("面积（m²）", "Area (m²)"),
+    "ruleset": vocabulary.pair("label.ruleset"),
+    **{key: (vocabulary.measure_label(key, "zh", unit=True), vocabulary.measure_label(key, "en", unit=True))
+       for key in ("length_m", "width_min_m", "width_mean_m", "area_m2")},
     "bus_stop_m": ("步行至公交站（m）", "Walk to bus stop (m)"),
     "bus_stop_result": ("公交站结论", "Bus stop result"),
     "station_m": ("步行至轨道站（m）", "Walk to station (m)"),
     "station_result": ("轨道站结论", "Station result"),
     "walk_method": ("步行距离方法", "Walking distance method"),
-    "overall": ("总体结论", "Overall"),
-    "failed": ("不符合项", "Failed"),
-    "needs_data": ("待补充项", "Needs data"),
+    "overall": vocabulary.pair("label.overall"),
+    "failed": vocabulary.pair("label.failed_items"),
+    "needs_data": vocabulary.pair("label.needs_data_items"),
     "accuracy_m": ("图形精度（±m）", "Geometry accuracy (±m)"),
     "warnings": ("说明", "Notes"),
 }
@@ -60,7 +57,7 @@ class TransitCell:
 
     def text(self, lang: str) -> str:
         if self.value is None:
-            return "无数据" if lang == "zh" else "no data"
+            return vocabulary.status_label("needs-data", lang)
         return f"{_number(self.value, 0)} m"
 
 
@@ -166,7 +163,7 @@ def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Rules
         value, threshold = _finite(values.get(key)), _finite(thresholds.get(key))
         status = "needs-data" if value is None or threshold is None else ("pass" if value <= threshold else "fail")
         cells[key] = TransitCell(value, threshold, status)
-    overall = zone.get("overall") if zone.get("overall") in OVERALL_LABEL else None
+    overall = zone.get("overall") if zone.get("overall") in OVERALLS else None
     warnings = [str(w) for w in zone.get("warnings") or []]
     if zone.get("error"):
         warnings.append(str(zone["error"]))
@@ -179,7 +176,7 @@ def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Rules
         transit=cells,
         walk_method=_walk_method(transit.get("method"), lang) if any(
             c.value is not None for c in cells.values()) else None,
-        overall=overall, overall_label=_pick(OVERALL_LABEL[overall], lang),
+        overall=overall, overall_label=vocabulary.overall_label(overall, lang),
         failed=[_criterion_title(ruleset, c, lang) for c in zone.get("failed") or []],
         needs_data=[_criterion_title(ruleset, c, lang) for c in zone.get("needs_data") or []],
         accuracy_m=_finite(provenance.get("accuracy_m")), warnings=warnings,
@@ -249,7 +246,7 @@ def build_audit_page(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], ru
     return templates.render(
         templates.AUDIT_PAGE, lang, css=css, header=header, groups=groups, zone_count=len(rows),
         summary=summary, thresholds=thresholds(rulesets, used, lang), transit_targets=_transit_headers(rows, lang),
-        overall_labels={k or "none": _pick(v, lang) for k, v in OVERALL_LABEL.items()},
+        overall_labels={k or "none": vocabulary.overall_label(k, lang) for k in OVERALLS},
         status_label=lambda s: _status_label(s, lang), number=_number,
         plan_title=plan.title.en if lang == "en" else plan.title.zh, maps_url=None if standalone else maps_url,
         link_query="?lang=en" if lang == "en" else "", api_href=f"{api_url}/checks/plan",
@@ -279,8 +276,7 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def _status_label(status: str, lang: str) -> str:
-    return _pick({"pass": ("符合", "pass"), "fail": ("不符合", "fail"),
-                  "needs-data": ("无数据", "no data")}.get(status, (status, status)), lang)
+    return vocabulary.status_label(status, lang)
 
 
 def _transit_headers(rows: Sequence[AuditRow], lang: str) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,21 +16,19 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
+import shapely.geometry
 from branca.element import Figure
 from folium.plugins import Draw, GroupedLayerControl
 
 from geo.crs import wgs84_to_gcj02
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
-from maps import templates
+from maps import citations, labels, templates, vocabulary
 from maps.assets import inline_tags, link_tags, localise_assets
 from maps.basemaps import BASEMAPS, Basemap, available_basemaps, tile_layers
 from maps.credits import layer_credits, page_credits
 from maps.data import Datum, LayerPayload, geometry_kind, layer_payload, shift_bounds, zoom_for_bounds
 from maps.elements import BasemapControl, CheckTool, LayerData, Legend, PageSetup, PlanLayer
 
-ZONE_KIND_LABEL = {"street": ("街道型", "street"), "complex": ("综合体", "complex"), "area": ("片区型", "area")}
-STATUS_LABEL = {"pass": ("符合", "pass"), "fail": ("不符合", "fail"), "needs-data": ("需补充数据", "needs data"),
-                "manual": ("人工判定", "manual"), "incomplete": ("待补充", "incomplete")}
 #: attributes a planner can type on the check map when the rulesets do not declare their own
 DEFAULT_ATTRIBUTES = (
     ("floor_area_m2", "number", "建筑面积（m²）", "Floor area (m²)"),
@@ -38,6 +37,10 @@ DEFAULT_ATTRIBUTES = (
 )
 QUIET_LAND = {"color": "#cfc6b4", "weight": 1, "opacity": 1, "fill_color": "#fffdf8", "fill_opacity": 1,
               "dash_array": None}
+#: roles whose layers are context that would drown the plan: off until the planner switches them on
+CONTEXT_ROLES_OFF = ("streets", "bus_stops")
+#: a feature whose stated accuracy is this coarse (metres) is drawn as a faded area of uncertainty
+UNCERTAIN_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,23 @@ def field_title(spec: LayerSpec, name: str, lang: str) -> str:
     return (f.title_en or f.title_zh or name) if lang == "en" else (f.title_zh or f.title_en or name)
 
 
+def field_kind(spec: LayerSpec, name: str) -> str:
+    """How a field's numbers are written: ``year`` (2024), ``money`` (1.2 亿元), ``percent`` (85 %), ``text``
+    or ``number`` (18,000)."""
+    f = spec.fields.get(name)
+    kind = f.type if f is not None else "string"
+    title = f"{(f.title_zh or '') if f else ''} {(f.title_en or '') if f else ''}".lower()
+    if kind not in ("number", "integer"):
+        return "text"
+    if "year" in name or "年份" in title:
+        return "year"
+    if name.endswith("_yuan") or "元" in title or "yuan" in title:
+        return "money"
+    if name.endswith("_share") or "比例" in title or "share" in title:
+        return "percent"
+    return "number"
+
+
 def style_config(spec: LayerSpec) -> dict[str, Any]:
     """The layer's style as ``planmap.pathStyle`` reads it (the category names travel as ``value_labels``)."""
     return spec.style.model_dump(exclude={"category_labels"})
@@ -139,9 +159,11 @@ def _link_for(spec: LayerSpec, opts: PageOptions) -> tuple[str | None, str | Non
 
 def layer_config(spec: LayerSpec, payload: LayerPayload, opts: PageOptions, **overrides: Any) -> dict[str, Any]:
     """What ``planmap.geojson`` needs to draw a layer (all of it JSON, escaped when written into the page)."""
-    skip = {"id", "name", "geometry"}
-    fields = [[name, field_title(spec, name, opts.lang)] for name in spec.fields if name not in skip]
+    skip = {"id", "name", "name_en", "geometry"}
+    fields = [[name, field_title(spec, name, opts.lang), field_kind(spec, name)] for name in spec.fields
+              if name not in skip]
     link, link_label = _link_for(spec, opts)
+    check_link = f"{opts.maps_url}/check?zone=" if spec.zone_kind and not opts.standalone else None
     config = {
         "id": spec.id,
         "title": layer_title(spec, opts.lang),
@@ -155,9 +177,46 @@ def layer_config(spec: LayerSpec, payload: LayerPayload, opts: PageOptions, **ov
         "interactive": True,
         "link": link,
         "link_label": link_label,
+        "check_link": check_link,
     }
+    if spec.style.emphasis_field and spec.style.emphasis_field in spec.fields:
+        config["emphasis"] = {"field": spec.style.emphasis_field,
+                              "title": field_title(spec, spec.style.emphasis_field, opts.lang)}
+    config["uncertain_m"] = UNCERTAIN_M
     config.update(overrides)
     return config
+
+
+def _label_config(store: Any, spec: LayerSpec, datum: Datum, lang: str) -> dict[str, Any]:
+    """The layer's permanent labels (placed without overlaps by the page), or nothing for unlabelled layers."""
+    rule = labels.label_rule(store, spec)
+    if rule is None:
+        return {}
+    key = ("labels", spec.id, datum, lang)
+    cache = getattr(store, "map_cache", None)
+    points = cache.get(key) if cache is not None else None
+    if points is None:
+        points = labels.label_points(store.layer(spec.id), spec, lang, datum, emphasis=spec.style.emphasis_field)
+        if cache is not None:
+            cache[key] = points
+    return {"label": rule, "labels": points}
+
+
+def _context_off(store: Any) -> set[str]:
+    return {layer_id for role in CONTEXT_ROLES_OFF for layer_id in store.role_layers(role)}
+
+
+def _search_index(store: Any, specs: Sequence[LayerSpec], datum: Datum, lang: str) -> list[list[Any]]:
+    streets = store.role_layer("streets")
+    wanted = list(specs) + ([store.spec(streets)] if streets and streets not in {s.id for s in specs} else [])
+    key = ("search", tuple(s.id for s in wanted), datum, lang)
+    cache = getattr(store, "map_cache", None)
+    if cache is not None and key in cache:
+        return cache[key]
+    index = labels.search_entries(store, wanted, lang, datum, {s.id: legend_title(s, lang) for s in wanted})
+    if cache is not None:
+        cache[key] = index
+    return index
 
 
 def _legend_entries(specs: Sequence[LayerSpec], store: Any, opts: PageOptions) -> list[dict[str, Any]]:
@@ -195,6 +254,30 @@ def _legend_entries(specs: Sequence[LayerSpec], store: Any, opts: PageOptions) -
         entries.append({"id": spec.id, "title": legend_title(spec, opts.lang), "schematic": spec.schematic,
                         "kind": kind, "swatches": items, "categorised": categorised})
     return entries
+
+
+def _legend_notes(specs: Sequence[LayerSpec], store: Any, opts: PageOptions) -> list[dict[str, Any]]:
+    """How emphasised features (e.g. the 两圈三街) and features of uncertain position are drawn."""
+    notes = []
+    for spec in specs:
+        field_name = spec.style.emphasis_field
+        if field_name and field_name in spec.fields:
+            text = vocabulary.word("ui.emphasis_legend", opts.lang).replace(
+                "{title}", field_title(spec, field_name, opts.lang))
+            notes.append({"layer": spec.id, "text": text, "kind": "polygon", "cls": "pm-legend-emphasis",
+                          "css": f"border:4px solid {spec.style.color};background:transparent"})
+    vague = []
+    for spec in specs:
+        frame = store.layer(spec.id)
+        coarse = "accuracy_m" in frame.columns and bool((frame["accuracy_m"].astype(float) >= UNCERTAIN_M).any())
+        placeholder = "placeholder" in frame.columns and bool((frame["placeholder"] == True).any())  # noqa: E712
+        if coarse or placeholder or spec.provenance.accuracy_m >= UNCERTAIN_M and "accuracy_m" not in frame.columns:
+            vague.append(spec.id)
+    if vague:
+        text = vocabulary.word("ui.uncertain_legend", opts.lang).replace("{m}", f"{UNCERTAIN_M:,.0f}")
+        notes.append({"layer": None, "text": text, "kind": "point", "cls": "pm-legend-uncertain",
+                      "css": "border:1.5px dashed #666;background:rgba(120,120,120,0.2);width:16px;height:16px"})
+    return notes
 
 
 def _with_alpha(colour: str, alpha: float) -> str:
@@ -256,15 +339,20 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
     zoom = zoom_for_bounds(bounds)
     shown = shift_bounds(bounds, datum)
     m = folium.Map(location=[(shown[1] + shown[3]) / 2, (shown[0] + shown[2]) / 2], zoom_start=zoom, tiles=None,
-                   control_scale=True, max_zoom=19)
+                   control_scale=False, max_zoom=19)
     for tiles in tile_layers(basemap, opts.tianditu_key):
         tiles.add_to(m)
+    root_url = opts.maps_url[: -len("/maps")] if opts.maps_url.endswith("/maps") else ""
     m.add_child(PageSetup({
         "lang": opts.lang, "crs": datum, "basemap": basemap.id, "links": not opts.standalone,
-        "mapsUrl": opts.maps_url, "apiUrl": opts.api_url,
+        "mapsUrl": opts.maps_url, "apiUrl": opts.api_url, "rootUrl": root_url,
         "linkQuery": _link_query(basemap.id, opts.lang),
         # every credit a layer of this plan may need; a credit shows while a layer needing it is on the map
         "credits": page_credits(store.specs, opts.lang, basemap=basemap.id),
+        "offlineHref": opts.basemap_links.get("none"),
+        "search": _search_index(store, specs, datum, opts.lang),
+        "exports": not opts.standalone and not embed,
+        "planTitle": store.plan.title.en if opts.lang == "en" else store.plan.title.zh,
     }))
 
     data_elements: dict[str, LayerData] = {}
@@ -282,7 +370,14 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
         if streets and streets not in base_ids:
             base_ids.append(streets)
         for spec in _draw_order(store, [store.spec(i) for i in base_ids]):
-            data, payload = data_for(spec)
+            if spec.id == streets:
+                # under the plan only the named streets, quietly: the unnamed (schematic) grid would drown it
+                frame = labels.named_only(store.layer(spec.id), ("name", "name_en"))
+                payload = layer_payload(store, spec, zoom=zoom, datum=datum, frame=frame)
+                data = LayerData(payload.geojson)
+                m.add_child(data)
+            else:
+                data, payload = data_for(spec)
             style = style_config(spec)
             if payload.kind == "polygon":
                 style.update(QUIET_LAND)
@@ -293,10 +388,12 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
             m.add_child(PlanLayer(data, config, name=f"base-{spec.id}", control=False))
 
     layers: dict[str, PlanLayer] = {}
+    context_off = _context_off(store) if opts.layer_ids is None else set()
     for spec in _draw_order(store, specs):
         data, payload = data_for(spec)
-        layer = PlanLayer(data, layer_config(spec, payload, opts), name=layer_title(spec, opts.lang),
-                          show=spec.visible)
+        config = layer_config(spec, payload, opts, **_label_config(store, spec, datum, opts.lang))
+        layer = PlanLayer(data, config, name=layer_title(spec, opts.lang),
+                          show=spec.visible and spec.id not in context_off)
         m.add_child(layer)
         layers[spec.id] = layer
 
@@ -306,11 +403,12 @@ def _base_map(store: Any, opts: PageOptions, *, specs: Sequence[LayerSpec], fram
         if members:
             groups[group_title(group, opts.lang)] = members
     if groups:
-        m.add_child(GroupedLayerControl(groups, exclusive_groups=False, collapsed=embed, position="topright"))
+        m.add_child(GroupedLayerControl(groups, exclusive_groups=False, collapsed=True, position="topright"))
 
     ordered = [s for g in GROUPS for s in specs if s.group == g and s.id in layers]
     legend_html = templates.render(templates.LEGEND, opts.lang, node_id="pm-legend",
-                                   entries=_legend_entries(ordered, store, opts))
+                                   entries=_legend_entries(ordered, store, opts),
+                                   notes=_legend_notes(ordered, store, opts))
     m.add_child(Legend(legend_html, "pm-legend", {s.id: layers[s.id] for s in ordered}))
 
     if not opts.standalone and opts.basemap_links:
@@ -404,20 +502,51 @@ def _attribute_rows(spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions) 
             continue
         if isinstance(value, np.generic):
             value = value.item()
-        rows.append((field_title(spec, name, opts.lang), _fmt(_display_value(spec, name, value, opts.lang))))
+        if citations.internal(value) or value == "none" or (
+                opts.lang != "en" and isinstance(value, str) and not re.search(r"[\u3400-\u9fff]", value)
+                and re.search(r"[A-Za-z]+[\s:]+[A-Za-z]+", value)):
+            continue  # working notes and English notes stay in the data, not on a planner's page
+        if isinstance(value, str) and value in vocabulary.keys("basis"):
+            value = vocabulary.word(f"basis.{value}", opts.lang)
+        shown = _display_value(spec, name, value, opts.lang)
+        rows.append((field_title(spec, name, opts.lang), format_value(field_kind(spec, name), shown, opts.lang)))
     return rows
 
 
-def _provenance_html(spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions) -> str:
+def format_value(kind: str, value: Any, lang: str = "zh") -> str:
+    """A field value as a planner writes it: years plain (2024), money in 万元/亿元, shares as 85 %, grouped
+    thousands (18,000)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _fmt(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return _fmt(value)
+    if kind == "year":
+        return str(int(round(value)))
+    if kind == "money":
+        for factor, unit in ((1e8, "unit.yi_yuan"), (1e4, "unit.wan_yuan")):
+            if abs(value) >= factor:
+                return f"{value / factor:,.2f}".rstrip("0").rstrip(".") + " " + vocabulary.word(unit, lang)
+        return f"{value:,.0f} " + vocabulary.word("unit.yuan", lang)
+    if kind == "percent":
+        return f"{value * 100:,.1f}".rstrip("0").rstrip(".") + " %"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{round(value, 2):g}"
+
+
+def _provenance_html(store: Any, spec: LayerSpec, row: Mapping[str, Any], opts: PageOptions) -> str:
     schematic = bool(spec.schematic or row.get("schematic") is True)
-    return templates.render(templates.PROVENANCE, opts.lang, source=_fmt(row.get("source")),
-                            method=_fmt(row.get("method")), accuracy=_fmt(row.get("accuracy_m")),
+    docs = citations.plan_documents(store)
+    method = citations.readable(row.get("method"), docs)
+    if opts.lang != "en" and method and not re.search(r"[\u3400-\u9fff]", method):
+        method = None  # an English working note: the Chinese page shows source and accuracy only
+    return templates.render(templates.PROVENANCE, opts.lang, source=citations.readable(row.get("source"), docs) or "—",
+                            method=method, accuracy=_fmt(row.get("accuracy_m")),
                             licence=spec.provenance.licence, date=spec.provenance.date, schematic=schematic)
 
 
 def _status(value: Any, lang: str) -> str:
-    pair = STATUS_LABEL.get(str(value))
-    return (pair[1] if lang == "en" else pair[0]) if pair else str(value)
+    return vocabulary.status_label(value, lang)
 
 
 def _criterion_title(store: Any, ruleset_id: Any, criterion_id: str, lang: str) -> str:
@@ -444,9 +573,8 @@ def _audit_html(store: Any, audit: Mapping[str, Any] | None, reason: str | None,
             criteria.append({"title": opts.t("轨道交通可达（步行）", "Transit within walking distance"),
                              "status": str(transit.get("status")),
                              "detail": f"{_fmt(transit.get('value'))} m / ≤ {_fmt(transit.get('threshold'))} m"})
-        measures = [(opts.t(zh, en), audit.get(key), unit) for key, zh, en, unit in (
-            ("length_m", "长度", "Length", "m"), ("width_mean_m", "平均宽度", "Mean width", "m"),
-            ("width_min_m", "最小宽度", "Minimum width", "m"), ("area_m2", "面积", "Area", "m²"))]
+        measures = [(vocabulary.measure_label(key, opts.lang), audit.get(key), vocabulary.measure_unit(key, opts.lang))
+                    for key in ("length_m", "width_mean_m", "width_min_m", "area_m2")]
         view = {
             "overall": None if audit.get("overall") is None else str(audit.get("overall")),
             "ruleset": ruleset,
@@ -509,7 +637,7 @@ def build_overview(store: Any, opts: PageOptions, *, embed: bool = False) -> str
         count = len(store.layer(spec.id))
         total += count
         rows.append({"title": layer_title(spec, opts.lang), "schematic": spec.schematic, "count": count,
-                     "source": spec.provenance.source})
+                     "source": citations.readable(spec.provenance.source, citations.plan_documents(store))})
     panel = templates.render(
         templates.OVERVIEW_PANEL, opts.lang,
         district=store.plan.district.en if opts.lang == "en" else store.plan.district.zh,
@@ -551,7 +679,7 @@ def _feature_page(store: Any, spec: LayerSpec, feature: Any, opts: PageOptions, 
     panel = templates.render(
         templates.FEATURE_PANEL, opts.lang, name=_fmt(name), schematic=bool(spec.schematic or row.get("schematic")),
         layer_title=layer_title(spec, opts.lang), kind_label=kind_label, feature_id=str(feature.index[0]),
-        attributes=attributes, provenance=_provenance_html(spec, row, opts), audit=audit_html,
+        attributes=attributes, provenance=_provenance_html(store, spec, row, opts), audit=audit_html,
         share=_share(opts, built.title))
     return _render(built, opts, header_html=_header(store, opts, page_title), panel_html=panel)
 
@@ -561,8 +689,8 @@ def build_zone_map(store: Any, zone_id: str, opts: PageOptions, *, audit: Mappin
     """One zone framed with its context, attributes, provenance and its audit result (or "audit not available")."""
     spec, feature = find_zone(store, zone_id)
     zone_kind = feature.iloc[0].get("zone_kind") if "zone_kind" in feature.columns else None
-    kind = ZONE_KIND_LABEL.get(str(zone_kind or spec.zone_kind))
-    kind_label = (kind[1] if opts.lang == "en" else kind[0]) if kind else None
+    kind = f"zone_kind.{zone_kind or spec.zone_kind}"
+    kind_label = vocabulary.word(kind, opts.lang) if kind.split(".", 1)[1] in vocabulary.keys("zone_kind") else None
     return _feature_page(store, spec, feature, opts, embed=embed, page_kind=("区域", "Zone"),
                          audit_html=_audit_html(store, audit, audit_reason, opts), kind_label=kind_label)
 
@@ -574,17 +702,33 @@ def build_project_map(store: Any, project_id: str, opts: PageOptions, *, embed: 
 
 
 def ruleset_choices(store: Any, lang: str = "zh") -> list[dict[str, Any]]:
-    """Rulesets for the picker, in the plan's order: id, title, the site families they judge, their attributes."""
+    """Rulesets for the picker, in the plan's order: id, title, the site families they judge, their attributes,
+    the document they come from and whose standard each is here (``参照《…》`` for a reference)."""
     choices = []
     for rid, rs in store.rulesets.items():
         title = rs.title.en if lang == "en" else rs.title.zh
-        choices.append({"id": rid, "title": f"{title} ({rid})", "geometry": " ".join(rs.geometry),
-                        "attributes": _ruleset_attributes(rs, lang)})
+        adoption = store.adoption(rid) if hasattr(store, "adoption") else {"status": "own"}
+        document = getattr(getattr(rs, "source", None), "document", None) or ""
+        choices.append({"id": rid, "title": title, "geometry": " ".join(rs.geometry),
+                        "attributes": _ruleset_attributes(rs, lang), "document": document,
+                        "adoption": adoption_text(adoption, document, lang),
+                        "adoption_status": str(adoption.get("status") or "own")})
     return choices
 
 
-def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
+def adoption_text(adoption: Mapping[str, Any] | None, document: str, lang: str) -> str:
+    """Whose standard a ruleset is here, in words: 参照《拉萨市夜间经济示范区认定和奖励办法》, 采用《…》, 本规划标准."""
+    status = str((adoption or {}).get("status") or "own")
+    key = f"adoption.{status}" if status in vocabulary.keys("adoption") else "adoption.own"
+    text = vocabulary.word(key, lang).replace("{document}", document or "")
+    note = (adoption or {}).get("note")
+    if note and (lang == "en" or re.search(r"[\u3400-\u9fff]", str(note))) and not citations.internal(note):
+        text += f"（{note}）" if lang != "en" else f" ({note})"
+    return text
+
+
+def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
     declared = getattr(ruleset, "attributes", None)
     if isinstance(declared, Mapping):
         for name, spec in declared.items():
@@ -601,11 +745,13 @@ def _ruleset_attributes(ruleset: Any, lang: str) -> list[dict[str, str]]:
     return list(found.values())
 
 
-def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, str]:
+def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, Any]:
+    """What the form needs to offer an attribute as it should be typed: a yes/no choice, a percentage, the
+    formats as check boxes, a time as HH:MM, a number with its unit and minimum."""
     def pick(*attrs: str) -> Any:
         for attr in attrs:
             value = spec.get(attr) if isinstance(spec, Mapping) else getattr(spec, attr, None)
-            if value:
+            if value is not None and value != "":
                 return value
         return None
 
@@ -614,24 +760,48 @@ def _attribute_view(name: str, spec: Any, lang: str) -> dict[str, str]:
         title = getattr(title, "en" if lang == "en" else "zh", None) or str(title)
     unit = pick("unit")
     declared_type = str(pick("type", "attribute_type") or "number")
-    kind = {"list": "array", "fraction": "number", "time": "string"}.get(declared_type, declared_type)
-    kind = kind if kind in ("number", "integer", "array", "string", "boolean") else "string"
-    choices = pick("choices")
-    hint = "、".join(str(c) for c in choices) if choices else ("22:30" if declared_type == "time" else name)
-    if declared_type == "boolean":
-        hint = "true / false"
-    return {"name": name, "title": f"{title or name}" + (f"（{unit}）" if unit else ""), "type": kind,
-            "hint": hint, "rulesets": ""}
+    kind = {"list": "array", "fraction": "fraction", "time": "time"}.get(declared_type, declared_type)
+    kind = kind if kind in ("number", "integer", "array", "string", "boolean", "fraction", "time") else "string"
+    choices = [str(c) for c in (pick("choices") or [])]
+    aliases = pick("aliases") or {}
+    names = {}
+    for choice in choices:
+        # a choice spelt in English (enterprise) is offered by its Chinese alias (企业) on a Chinese page
+        zh = next((alias for alias, target in aliases.items() if target == choice
+                   and re.search(r"[\u3400-\u9fff]", alias)), None)
+        names[choice] = zh if (lang != "en" and zh) else choice
+    if kind == "time":
+        hint = "22:30"
+    elif kind == "fraction":
+        hint = vocabulary.word("form.fraction_hint", lang)
+    else:
+        hint = ""
+    minimum = pick("minimum")
+    return {"name": name, "title": f"{title or name}" + (f"（{unit}）" if unit and lang != "en" else
+                                                         f" ({unit})" if unit else ""),
+            "type": kind, "hint": hint, "rulesets": "", "choices": [[c, names[c]] for c in choices],
+            "minimum": minimum if isinstance(minimum, (int, float)) else None}
 
 
-def build_check_map(store: Any, opts: PageOptions) -> str:
-    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map."""
+def build_check_map(store: Any, opts: PageOptions, *, zone_id: str | None = None,
+                    saved_site: tuple[dict, str] | None = None) -> str:
+    """Draw a site, pick a ruleset, type attributes: the report of ``POST /api/checks/site`` appears beside the map.
+
+    ``zone_id`` opens the page with that zone of the plan as the site (its values can then be supplied);
+    ``saved_site``: a stored site (GeoJSON Feature, panel HTML from :func:`maps.compare.saved_site_panel`) shown
+    on the map and above the form (``/maps/check?site=…``).
+    """
     specs = _select_specs(store, opts)
     page_title = opts.t("选址检查", "Site check")
     plan_title = store.plan.title.en if opts.lang == "en" else store.plan.title.zh
     built = _base_map(store, opts, specs=specs, frame_bounds=None, embed=False, title=f"{plan_title} · {page_title}")
     drawn = folium.FeatureGroup(name="drawn", control=False)
     built.map.add_child(drawn)
+    if saved_site is not None:
+        folium.GeoJson(saved_site[0], name="saved-site", control=False,
+                       style_function=lambda _f: {"color": "#bf3989", "weight": 4, "fillOpacity": 0.2}).add_to(built.map)
+        west, south, east, north = shapely.geometry.shape(saved_site[0]["geometry"]).bounds
+        built.map.fit_bounds([[south, west], [north, east]], padding=(40, 40), max_zoom=17)
     Draw(feature_group=drawn, show_geometry_on_click=False, position="topleft",
          draw_options={"polyline": {"shapeOptions": {"color": "#0969da", "weight": 4}},
                        "polygon": {"allowIntersection": False, "showArea": False,
@@ -647,19 +817,38 @@ def build_check_map(store: Any, opts: PageOptions) -> str:
             entry["rulesets"] = (entry["rulesets"] + " " + rs["id"]).strip()
     if not attributes:
         for name, kind, zh, en in DEFAULT_ATTRIBUTES:
-            attributes[name] = {"name": name, "title": en if opts.lang == "en" else zh, "type": kind, "hint": name,
-                                "rulesets": ""}
+            attributes[name] = {"name": name, "title": en if opts.lang == "en" else zh, "type": kind, "hint": "",
+                                "rulesets": "", "choices": [], "minimum": 0}
     ids = {"form_id": "pm-check-form", "report_id": "pm-report", "message_id": "pm-message",
            "download_id": "pm-download-shape", "upload_id": "pm-upload-shape"}
+    root_url = opts.maps_url[: -len("/maps")] if opts.maps_url.endswith("/maps") else ""
+    initial = None
+    if zone_id is not None:
+        spec, feature = find_zone(store, zone_id)
+        row = feature.iloc[0]
+        initial = {"type": "Feature", "geometry": shapely.geometry.mapping(feature.geometry.values[0]),
+                   "properties": {"name": labels.feature_name(row.to_dict(), spec, opts.lang) or zone_id,
+                                  "ruleset": row.get("ruleset") if isinstance(row.get("ruleset"), str) else None}}
     built.map.add_child(CheckTool(drawn, {
         "formId": ids["form_id"], "reportId": ids["report_id"], "messageId": ids["message_id"],
         "downloadId": ids["download_id"], "uploadId": ids["upload_id"],
         "endpoint": f"{opts.api_url}/checks/site",
         "isochroneEndpoint": f"{opts.api_url}/accessibility/isochrone",
+        "reportEndpoint": None if opts.standalone else f"{root_url}/export/check-report.pdf",
+        "sheetEndpoint": None if opts.standalone else f"{root_url}/export/map.pdf",
+        "rulesets": {rs["id"]: {"document": rs["document"], "adoption": rs["adoption"],
+                                "status": rs["adoption_status"], "title": rs["title"]} for rs in rulesets},
+        "attributes": {a["name"]: a["title"] for a in attributes.values()},
+        "layerTitles": {spec.id: legend_title(spec, opts.lang) for spec in store.specs},
+        "choiceLabels": {value: label for a in attributes.values() for value, label in a.get("choices") or []
+                         if value != label},
+        "initialSite": initial,
     }))
     panel = templates.render(templates.CHECK_PANEL, opts.lang, rulesets=rulesets,
                              attributes=list(attributes.values()), open_attributes=False,
                              share=_share(opts, built.title), **ids)
+    if saved_site is not None:
+        panel = saved_site[1] + panel
     return _render(built, opts, header_html=_header(store, opts, page_title), panel_html=panel)
 
 

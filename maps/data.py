@@ -19,6 +19,7 @@ import shapely
 
 from geo.crs import geometries_wgs84_to_gcj02, wgs84_to_gcj02
 from layers.catalogue import LayerSpec
+from maps import citations
 
 Datum = Literal["wgs84", "gcj02"]
 PROVENANCE = ("source", "method", "accuracy_m")
@@ -144,7 +145,7 @@ def layer_payload(store: Any, spec: LayerSpec, *, zoom: int, datum: Datum = "wgs
         if per_store is not None and key in per_store:
             return per_store[key]
         frame = store.layer(spec.id)
-    payload = _build(spec, frame, zoom=zoom, datum=datum)
+    payload = _build(spec, frame, zoom=zoom, datum=datum, docs=citations.plan_documents(store))
     if per_store is not None:
         per_store[key] = payload
     return payload
@@ -182,7 +183,18 @@ def merge_lines(frame: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame
     return merged[[c for c in columns if c in merged.columns] + ["geometry"]]
 
 
-def _build(spec: LayerSpec, frame: gpd.GeoDataFrame, *, zoom: int, datum: Datum) -> LayerPayload:
+def _readable_records(spec: LayerSpec, records: dict[str, list[Any]], docs: dict[str, str]) -> None:
+    """Sources and methods as citations; working notes (seed numbers, file paths, id lists) left out."""
+    keep = {"id", "name", "name_en", spec.style.label_field, spec.style.category_field, spec.style.emphasis_field}
+    for column, values in records.items():
+        if column in ("source", "method"):
+            records[column] = [citations.readable(v, docs) if isinstance(v, str) else v for v in values]
+        elif column not in keep:
+            records[column] = [None if citations.internal(v) else v for v in values]
+
+
+def _build(spec: LayerSpec, frame: gpd.GeoDataFrame, *, zoom: int, datum: Datum,
+           docs: dict[str, str] | None = None) -> LayerPayload:
     kind = geometry_kind(spec, frame)
     source_count = len(frame)
     if kind == "line" and len(frame) > MERGE_LINES_ABOVE:
@@ -196,6 +208,7 @@ def _build(spec: LayerSpec, frame: gpd.GeoDataFrame, *, zoom: int, datum: Datum)
         geoms = shapely.transform(geoms, _round(6 if kind == "point" else 5))
     columns = shipped_columns(spec, frame)
     records = {c: [_clean(v) for v in frame[c].tolist()] for c in columns}
+    _readable_records(spec, records, docs or {})
     common: dict[str, Any] = {}
     for column in list(records):
         values = records[column]

@@ -8,6 +8,7 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
+from maps import vocabulary
 from maps.data import js_json
 
 
@@ -38,10 +39,12 @@ class FastMacro(MacroElement):
 
 
 class PageSetup(FastMacro):
-    """Runs first on the map: page language, datum of the coordinates, panes (``planmap.init``)."""
+    """Runs first on the map: page language, datum of the coordinates, panes (``planmap.init``), and the
+    vocabulary of :mod:`maps.vocabulary` (``planmap.vocab``) that the runtime takes its words from."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
+        planmap.vocab = {{ this.vocab_json }};
         planmap.init({{ this._parent.get_name() }}, {{ this.config_json }});
         {% endmacro %}
     """)
@@ -50,6 +53,7 @@ class PageSetup(FastMacro):
         super().__init__()
         self._name = "PlanmapSetup"
         self.config_json = js_json(config)
+        self.vocab_json = js_json(vocabulary.for_js())
 
 
 class LayerData(MacroElement):
@@ -118,22 +122,6 @@ class BasemapControl(FastMacro):
         super().__init__()
         self._name = "pm_basemaps"
         self.choices_json = js_json(choices)
-
-
-class FocusOn(FastMacro):
-    """Fit the map to a layer once it exists (padding in pixels)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        planmap.focus({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.padding }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, layer: Layer, padding: int = 60) -> None:
-        super().__init__()
-        self._name = "pm_focus"
-        self.layer = layer
-        self.padding = int(padding)
 
 
 class CheckTool(FastMacro):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import jinja2
 
+from maps import vocabulary
+
 PAGE = """<!DOCTYPE html>
 <html lang="{{ lang }}">
 <head>
@@ -30,7 +32,7 @@ HEADER = """<header class="pm-header">
 </header>"""
 
 LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
-<details open><summary>{{ t('图例', 'Legend') }}</summary>
+<details open><summary>{{ word('ui.legend') }}<button type="button" class="pm-opacity-toggle" title="{{ word('ui.opacity') }}">{{ word('ui.opacity') }}</button></summary>
 {% for entry in entries %}
 <div class="pm-legend-entry" data-layer="{{ entry.id }}">
   {% if entry.categorised %}
@@ -43,6 +45,7 @@ LEGEND = """<div id="{{ node_id }}" class="pm-legend" hidden>
   {% endif %}
 </div>
 {% endfor %}
+{% for note in notes %}<div class="pm-legend-note{% if note.cls %} {{ note.cls }}{% endif %}"{% if note.layer %} data-layer="{{ note.layer }}"{% endif %}>{% if note.css %}<span class="pm-swatch pm-swatch-{{ note.kind }}" style="{{ note.css }}"></span>{% endif %}<span>{{ note.text }}</span></div>{% endfor %}
 </details>
 </div>"""
 
@@ -61,7 +64,7 @@ ATTRIBUTES = """<table class="pm-attrs">
 PROVENANCE = """<h3>{{ t('数据来源', 'Provenance') }}</h3>
 <table class="pm-provenance">
 <tr><th>{{ t('来源', 'Source') }}</th><td>{{ source }}</td></tr>
-<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>
+{% if method %}<tr><th>{{ t('方法', 'Method') }}</th><td>{{ method }}</td></tr>{% endif %}
 <tr><th>{{ t('精度', 'Accuracy') }}</th><td>±{{ accuracy }} m</td></tr>
 {% if licence %}<tr><th>{{ t('许可', 'Licence') }}</th><td>{{ licence }}</td></tr>{% endif %}
 {% if date %}<tr><th>{{ t('日期', 'Date') }}</th><td>{{ date }}</td></tr>{% endif %}
@@ -74,11 +77,11 @@ AUDIT = """<h3>{{ t('规划核查', 'Plan audit') }}</h3>
 <p class="pm-note" id="pm-audit">{{ t('核查结果不可用', 'Audit not available') }}{% if reason %}：{{ reason }}{% endif %}</p>
 {% else %}
 <div id="pm-audit">
-<div class="pm-overall pm-status-{{ audit.overall or 'none' }}"><strong>{{ t('总体结论', 'Overall') }}：{% if audit.overall %}{{ status(audit.overall) }}{% else %}{{ t('不判定（本类区域无适用规则集）', 'not judged (no ruleset applies to this kind of zone)') }}{% endif %}</strong>
-{% if audit.ruleset %} · {{ t('规则集', 'ruleset') }} {{ audit.ruleset }}{% endif %}</div>
+<div class="pm-overall pm-status-{{ audit.overall or 'none' }}"><strong>{{ word('label.overall') }}：{% if audit.overall %}{{ status(audit.overall) }}{% else %}{{ word('overall.not-judged') }}{{ t('（本类区域无适用规则集）', ' (no ruleset applies to this kind of zone)') }}{% endif %}</strong>
+{% if audit.ruleset %} · {{ word('label.ruleset') }} {{ audit.ruleset }}{% endif %}</div>
 {% if audit.measures %}<table>{% for label, value in audit.measures %}<tr><th>{{ label }}</th><td>{{ value }}</td></tr>{% endfor %}</table>{% endif %}
 {% if audit.criteria %}<table class="pm-criteria">
-<tr><th>{{ t('指标', 'Criterion') }}</th><th>{{ t('结论', 'Status') }}</th></tr>
+<tr><th>{{ word('label.criterion') }}</th><th>{{ word('label.result') }}</th></tr>
 {% for c in audit.criteria %}
 <tr class="pm-criterion pm-status-{{ c.status }}"><td>{{ c.title }}</td><td>{{ status(c.status) }}{% if c.detail %} · {{ c.detail }}{% endif %}</td></tr>
 {% endfor %}
@@ -120,17 +123,37 @@ CHECK_PANEL = """<aside class="pm-panel">
 <select id="pm-ruleset" name="ruleset">
 {% for rs in rulesets %}<option value="{{ rs.id }}" data-geometry="{{ rs.geometry }}"{% if loop.first %} selected{% endif %}>{{ rs.title }}</option>{% endfor %}
 </select>
+{% for rs in rulesets %}<p class="pm-adoption pm-adoption-{{ rs.adoption_status }}" data-ruleset="{{ rs.id }}"{% if not loop.first %} hidden{% endif %}>{{ rs.adoption }}</p>{% endfor %}
 {% if not rulesets %}<p class="pm-note">{{ t('本规划没有可用的规则集。', 'This plan has no rulesets.') }}</p>{% endif %}
-<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选）', 'Attributes (optional)') }}</summary>
+<details{% if open_attributes %} open{% endif %}><summary>{{ t('属性（可选，地图无法得知的数据）', 'Attributes (optional: what a map cannot know)') }}</summary>
 {% for a in attributes %}
-<div class="pm-attribute" data-rulesets="{{ a.rulesets }}">
+<div class="pm-attribute pm-attribute-{{ a.type }}" data-rulesets="{{ a.rulesets }}">
+{% if a.type == 'array' and a.choices %}
+<fieldset id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="multi"><legend>{{ a.title }}</legend>
+{% for value, label in a.choices %}<label class="pm-check"><input type="checkbox" value="{{ value }}"> {{ label }}</label>{% endfor %}
+</fieldset>
+{% elif a.type == 'boolean' %}
 <label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
-<input id="pm-attr-{{ a.name }}" type="{{ 'number' if a.type in ('number', 'integer') else 'text' }}"{% if a.type in ('number', 'integer') %} step="any" min="0"{% endif %}
- data-attribute="{{ a.name }}" data-type="{{ a.type }}" placeholder="{{ a.hint }}">
+<select id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="boolean">
+<option value="">{{ word('form.unset') }}</option><option value="true">{{ word('form.yes') }}</option><option value="false">{{ word('form.no') }}</option>
+</select>
+{% elif a.choices %}
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<select id="pm-attr-{{ a.name }}" data-attribute="{{ a.name }}" data-type="choice">
+<option value="">{{ word('form.unset') }}</option>{% for value, label in a.choices %}<option value="{{ value }}">{{ label }}</option>{% endfor %}
+</select>
+{% else %}
+<label for="pm-attr-{{ a.name }}">{{ a.title }}</label>
+<input id="pm-attr-{{ a.name }}" type="text"{% if a.type in ('number', 'integer', 'fraction') %} inputmode="decimal"{% endif %}
+ data-attribute="{{ a.name }}" data-type="{{ a.type }}"{% if a.minimum is not none %} data-min="{{ a.minimum }}"{% endif %} placeholder="{{ a.hint }}" autocomplete="off">
+{% endif %}
+<div class="pm-field-error" role="alert" hidden></div>
 </div>
 {% endfor %}
 </details>
 <button type="submit">{{ t('检查', 'Check') }}</button>
+<button type="button" id="pm-report-pdf" disabled>{{ word('ui.report_pdf') }}</button>
+<button type="button" id="pm-site-sheet" disabled>{{ word('ui.site_sheet') }}</button>
 <button type="button" id="{{ download_id }}">{{ t('下载图形 GeoJSON', 'Download shape (GeoJSON)') }}</button>
 <label class="pm-button" for="{{ upload_id }}">{{ t('上传 GeoJSON', 'Upload GeoJSON') }}</label>
 <input type="file" id="{{ upload_id }}" accept=".geojson,.json,application/geo+json,application/json">
@@ -190,8 +213,8 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% if unavailable %}<p class="pm-warning" id="pm-audit-unavailable">{{ t('核查结果不可用：', 'The audit is not available: ') }}{{ unavailable }}</p>{% endif %}
 <p class="pm-audit-summary"><strong>{{ t('共', '') }} {{ zone_count }} {{ t('个区域', 'zones') }}</strong>
 {% for key in ('pass', 'fail', 'incomplete', 'none') %} · <span class="pm-pill pm-status-{{ key }}">{{ overall_labels[key] }} {{ summary[key] }}</span>{% endfor %}</p>
-<p>{{ t('每个区域用其类型的规则集核查：街道型区域按商业街区标准、综合体按商业综合体标准；片区型区域（商圈、片区、海湾）不按标准评判（“不评判”），只列出面积和步行可达。长度与宽度沿区域的中心线量测，宽度以最窄断面判定。',
- 'Each zone is checked against the ruleset of its kind: street zones against the commercial-street standard, complexes against the commercial-complex standard; area zones (business circles, districts, bays) are not judged by a standard ("not judged") and show their area and walking access only. Length and width are measured along the centre line of the zone; width is judged on the narrowest transect.') }}</p>
+<p>{{ t('每个区域用其类型的规则集核查：街道型区域按商业街区标准、综合体按商业综合体标准；片区型区域（商圈、片区、海湾）不按标准评判（“' ~ word('overall.not-judged') ~ '”），只列出面积和步行可达。长度与宽度沿区域的中心线量测，宽度以最窄断面判定。',
+ 'Each zone is checked against the ruleset of its kind: street zones against the commercial-street standard, complexes against the commercial-complex standard; area zones (business circles, districts, bays) are held to no standard (“' ~ word('overall.not-judged') ~ '”) and show their area and walking access only. Length and width are measured along the centre line of the zone; width is judged on the narrowest transect.') }}</p>
 {% if thresholds %}
 <h2>{{ t('阈值（取自规则集）', 'Thresholds (from the rulesets)') }}</h2>
 <ul class="pm-thresholds">
@@ -205,10 +228,10 @@ AUDIT_PAGE = """<!DOCTYPE html>
 <p class="pm-note">{{ t('步行距离沿街道网络计算（路网未覆盖处按直线距离乘绕行系数估算，表中注明）；绿色为在阈值以内，红色为超出。标有参数名的阈值是本系统的默认值（标准未给出具体距离），在选址检查中可按需调整。',
  'Walking distances follow the street network (straight line × detour factor where the network does not reach, as marked); green is within the threshold, red beyond it. Thresholds with a parameter name are defaults of this service (the standard gives no distance) and can be changed in a site check.') }}</p>
 {% endif %}
-<p class="pm-needs-data"><strong>{{ t('待补充项须由规划人员补充：', 'Needs-data items must be supplied by the planner:') }}</strong>
+<p class="pm-needs-data"><strong>{{ t('“' ~ word('label.needs_data_items') ~ '”须由规划人员补充：', '“' ~ word('label.needs_data_items') ~ '” items must be supplied by the planner:') }}</strong>
 {{ t('商户数、建筑面积、业态、营业时间、营业额、投资额等是地图无法得知的数据，须由规划人员提供；在', 'merchants, floor area, formats, opening hours, turnover, investment and the like cannot be known from a map; supply them in the') }}
 {% if maps_url %}<a href="{{ maps_url }}/check{{ link_query }}">{{ t('选址检查', 'site check') }}</a>{% else %}{{ t('选址检查', 'site check') }}{% endif %}
-{{ t('中填写这些属性后即可得出结论。人工判定项（形象、照明、管理等）不影响“通过”。', 'and the check judges them. Manual-review items (appearance, lighting, management …) never block a pass.') }}</p>
+{{ t('中填写这些属性后即可得出结论。' ~ word('label.manual_items') ~ '（形象、照明、管理等）不影响“' ~ word('overall.pass') ~ '”结论。', 'and the check judges them. ' ~ word('label.manual_items') ~ ' (appearance, lighting, management …) never block “' ~ word('overall.pass') ~ '”.') }}</p>
 {% if any_schematic %}<p class="pm-note">{{ t('标“示意”的区域图形根据规划文本绘制，不是测绘成果；“图形精度”是图形位置的可信范围，量测结果只作规划参考。',
  'Zone shapes marked "schematic" are drawn from the plan text, not surveyed; "geometry accuracy" is how far the drawn shape may be off, so measurements indicate the plan, not the ground.') }}</p>{% endif %}
 <p class="pm-audit-links">
@@ -225,11 +248,11 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% for head in transit_targets %}<col class="pm-col-walk">{% endfor %}<col class="pm-col-overall"><col class="pm-col-failed"><col class="pm-col-missing"><col class="pm-col-accuracy"></colgroup>
 <thead><tr>
 <th>{{ t('区域', 'Zone') }}</th><th>{{ t('规则集', 'Ruleset') }}</th>
-<th class="pm-num">{{ t('长度', 'Length') }}<br><span class="pm-unit">m</span></th>
+<th class="pm-num">{{ word('measure.length_m') }}<br><span class="pm-unit">{{ word('unit.m') }}</span></th>
 <th class="pm-num">{{ t('宽度', 'Width') }}<br><span class="pm-unit">{{ t('最小 / 平均', 'min / mean') }} · m</span></th>
-<th class="pm-num">{{ t('面积', 'Area') }}<br><span class="pm-unit">m²</span></th>
+<th class="pm-num">{{ word('measure.area_m2') }}<br><span class="pm-unit">{{ word('unit.m²') }}</span></th>
 {% for head in transit_targets %}<th class="pm-num">{{ head.title }}{% if head.limit %}<br><span class="pm-unit">{{ head.limit }}</span>{% endif %}</th>{% endfor %}
-<th>{{ t('总体结论', 'Overall') }}</th><th>{{ t('不符合项', 'Failed') }}</th><th>{{ t('待补充项', 'Needs data') }}</th>
+<th>{{ word('label.overall') }}</th><th>{{ word('label.failed_items') }}</th><th>{{ word('label.needs_data_items') }}</th>
 <th class="pm-num">{{ t('图形精度', 'Geometry accuracy') }}<br><span class="pm-unit">± m</span></th>
 </tr></thead>
 <tbody>
@@ -268,8 +291,10 @@ _COMPILED: dict[str, jinja2.Template] = {}
 
 
 def render(template: str, lang: str = "zh", **context) -> str:
-    """Render one of the templates above (autoescaped) with a ``t(zh, en)`` helper for the page language."""
+    """Render one of the templates above (autoescaped) with a ``t(zh, en)`` helper for the page language and
+    ``word(key)`` for the words of :mod:`maps.vocabulary`."""
     compiled = _COMPILED.get(template)
     if compiled is None:
         compiled = _COMPILED[template] = _ENV.from_string(template)
-    return compiled.render(t=lambda zh, en: en if lang == "en" else zh, lang=lang, **context)
+    return compiled.render(t=lambda zh, en: en if lang == "en" else zh, lang=lang,
+                           word=lambda key: vocabulary.word(key, lang), **context)

@@ -16,7 +16,7 @@ _TYPES = {"Point": "Point", "LineString": "LineString", "Polygon": "Polygon", "M
 def write_plan(directory: Path, plan_id: str, frames: dict[str, gpd.GeoDataFrame], roles: dict[str, Any], *,
                rulesets: dict[str, dict] | None = None, zone_kinds: dict[str, str] | None = None,
                own_rulesets: dict[str, bytes] | None = None, map_area: list[float] | None = None,
-               margin: float = 0.01) -> Path:
+               margin: float = 0.01, plan_extra: dict[str, Any] | None = None) -> Path:
     """Write ``frames`` (EPSG:4326, indexed by feature id) as plan ``plan_id`` under ``directory``."""
     plan_dir = Path(directory) / plan_id
     (plan_dir / "data").mkdir(parents=True)
@@ -50,7 +50,7 @@ def write_plan(directory: Path, plan_id: str, frames: dict[str, gpd.GeoDataFrame
     catalogue = {
         "plan": {"id": plan_id, "title": {"zh": "测试规划", "en": "Test plan"},
                  "district": {"zh": "测试区", "en": "Test district"}, "data_date": "2026-01", "roles": roles,
-                 "map_area": map_area, "attribution": "test", "rulesets": rulesets or {}},
+                 "map_area": map_area, "attribution": "test", "rulesets": rulesets or {}, **(plan_extra or {})},
         "layers": entries,
     }
     (plan_dir / "catalogue.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")

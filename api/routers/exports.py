@@ -25,6 +25,7 @@ from api.service.exports import (
     parse_date,
     parse_lang,
     parse_page,
+    parse_scale,
     render_report,
     render_selection,
     resolve_map_selection,
@@ -50,15 +51,20 @@ def export_map(
     lang: Annotated[str, Query(description="zh or en")] = "zh",
     title: Annotated[str | None, Query(description="Title (default: the plan, zone or project)")] = None,
     date: Annotated[str | None, Query(description="Map date printed on the sheet (default today)")] = None,
+    scale: Annotated[int | None, Query(description="Scale denominator 2000–100000: framed at 1:scale around the "
+                                                   "selection's centre (not with bbox)")] = None,
+    paper: Annotated[str | None, Query(description="A4, A3, A2, A1 or A0 (not with width/height)")] = None,
+    orientation: Annotated[str | None, Query(description="portrait or landscape (default landscape)")] = None,
 ) -> Response:
     fmt = fmt.lower()
     if fmt not in MEDIA_TYPES:
         raise BadRequestError(f"unknown map format {fmt!r}; use one of: {', '.join(MEDIA_TYPES)}")
-    page = parse_page(fmt, width, height, unit, dpi)
+    page = parse_page(fmt, width, height, unit, dpi, paper=paper, orientation=orientation)
+    chosen_scale = parse_scale(scale, bbox)
     map_date = parse_date(date)
     selection = resolve_map_selection(store, layers=layers, zone=zone, project=project, bbox=bbox, lang=lang,
                                       title=title)
-    content = render_selection(store, selection, fmt=fmt, page=page, lang=lang, date=map_date)
+    content = render_selection(store, selection, fmt=fmt, page=page, lang=lang, date=map_date, scale=chosen_scale)
     filename = f"{store.plan_id}-{selection.name}.{fmt}"
     return Response(content, media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'inline; filename="{_ascii(filename)}"'})

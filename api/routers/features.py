@@ -17,7 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from api import ogc
+from api import ogc, sites_ogc
 from api.deps import ServiceDep, SettingsDep, base_url
 from api.errors import BadRequestError
 from api.middleware import etag_of
@@ -160,7 +160,7 @@ def conformance(request: Request, settings: SettingsDep, f: FormatQuery = None) 
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = base_url(request, settings)
     document = {
-        "conformsTo": ogc.CONFORMANCE_CLASSES,
+        "conformsTo": ogc.CONFORMANCE_CLASSES + sites_ogc.PART4_CONFORMANCE,
         "links": [
             ogc.link(ogc.url(base, "/conformance", f="json"), "self", ogc.MEDIA_JSON, "Conformance (JSON)"),
             ogc.link(ogc.url(base, "/conformance", f="html"), "alternate", ogc.MEDIA_HTML, "Conformance (HTML)"),
@@ -176,6 +176,8 @@ def collections(request: Request, store: ServiceDep, settings: SettingsDep, f: F
     fmt = _negotiate(request, f, JSON_FORMATS)
     base = base_url(request, settings)
     docs = [ogc.collection_document(spec, store.layer(spec.id), base, store.plan.map_area) for spec in store.specs]
+    if sites_ogc.readable(request):  # the workbench's writable collection, for signed-in readers
+        docs.append(sites_ogc.collection_document(base, store.plan.map_area))
     document = {
         "links": [
             ogc.link(ogc.url(base, "/collections", f="json"), "self", ogc.MEDIA_JSON, "图层 Collections (JSON)"),

@@ -288,9 +288,26 @@ def project_download(project_id: str, query: MapQueryDep) -> HTMLResponse:
 
 
 @router.get("/maps/check", response_class=HTMLResponse, summary="Draw a site and check it against a ruleset")
-def check(query: MapQueryDep) -> HTMLResponse:
+def check(query: MapQueryDep,
+          zone: Annotated[str | None, Query(description="a zone id: open the page with that zone as the site")] = None,
+          site: Annotated[str | None, Query(description="a saved site's id (permalink)")] = None,
+          ) -> HTMLResponse:
+    if zone is not None:
+        _zone_or_404(query.store, zone)
     opts = query.options("/maps/check", "/embed/map")
-    return query.respond(builders.build_check_map(query.store, opts), "check")
+    saved = None
+    if site is not None:  # a saved site: needs a signed-in account, like every read of saved sites
+        from api.auth import get_store, signed_in
+        from api.service.sites import SiteService
+        from maps.compare import saved_site_panel
+
+        signed_in(query.request)
+        sites = SiteService(query.store, get_store(query.request))
+        record = sites.get(site)
+        feature = sites.feature(record, with_report=False)
+        saved = (feature, saved_site_panel(record, feature, stale=sites.stale(record),
+                                           data_date=query.store.plan.data_date, lang=query.lang))
+    return query.respond(builders.build_check_map(query.store, opts, zone_id=zone, saved_site=saved), "check")
 
 
 # ---------------------------------------------------------------------------------------------- plan audit

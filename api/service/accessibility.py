@@ -168,9 +168,15 @@ def coverage_summary(store: PlanService, ruleset: str | None = None) -> dict[str
     sub_areas = [] if subdistricts is None else [
         {"id": str(fid), "name": ogc.json_safe(row.get("name")), "area_m2": round(float(area), 1)}
         for (fid, row), area in zip(subdistricts.iterrows(), _area_m2(store, subdistricts), strict=True)]
+    district = {"name": _district_name(store), "area_m2": round(float(district_area["area_m2"].iloc[0]), 1)}
+    land = store.role_frame("land")
+    if land is not None:
+        district["land_area_m2"] = round(float(_area_m2(store, land).sum()), 1)
+        if "area_note" in land.columns and isinstance(land["area_note"].iloc[0], str):
+            district["land_note"] = land["area_note"].iloc[0]
     return {
         "ruleset": rules.id, "title_zh": rules.title.zh, "title_en": rules.title.en,
-        "district": {"name": _district_name(store), "area_m2": round(float(district_area["area_m2"].iloc[0]), 1)},
+        "district": district,
         "subdistricts": sub_areas,
         "targets": rows,
         "notes": [] if rows else [f"ruleset {rules.id!r} has no accessibility criteria"],
@@ -213,11 +219,17 @@ def _compute_coverage(store: PlanService, chosen: CoverageTarget, distance: floa
                                     areas=subdistricts, metric_crs=store.metric_crs)
     district = _district_areas(store, polygon)
     share = float(district["share"].iloc[0]) if district["area_m2"].iloc[0] > 0 else 0.0
+    land = store.role_frame("land")
+    land_share = None
+    if land is not None:
+        on_land = covered_areas(polygon, land, network=store.network, metric_crs=store.metric_crs)
+        land_area = float(on_land["area_m2"].sum())
+        land_share = round(float(on_land["covered_m2"].sum()) / land_area, 4) if land_area > 0 else None
     inside = district.geometry.iloc[0]
     properties = {
         "kind": "coverage", "target": chosen.key, "criterion": chosen.criterion, "title_zh": chosen.title_zh,
         "title_en": chosen.title_en, "distance_m": info["distance_m"], "facilities": info["facilities"],
-        "method": info["method"], "share_of_district": round(share, 4),
+        "method": info["method"], "share_of_district": round(share, 4), "share_of_land": land_share,
         "covered_m2": round(float(district["covered_m2"].iloc[0]), 1),
         "district_area_m2": round(float(district["area_m2"].iloc[0]), 1), "district": _district_name(store),
         "notes": info["notes"],
@@ -240,7 +252,8 @@ def _compute_coverage(store: PlanService, chosen: CoverageTarget, distance: floa
                                  "properties": {"kind": "subdistrict", "target": chosen.key, **part},
                                  "geometry": shapely.geometry.mapping(geometry) if geometry is not None else None})
     summary_row = {key: properties[key] for key in ("target", "criterion", "title_zh", "title_en", "distance_m",
-                                                     "facilities", "method", "share_of_district", "covered_m2")}
+                                                     "facilities", "method", "share_of_district", "share_of_land",
+                                                     "covered_m2")}
     summary_row.update(subdistricts=sub_rows, notes=info["notes"])
     return {"feature": feature, "subdistricts": sub_features, "row": summary_row}
 

@@ -17,13 +17,13 @@ from api.service.errors import BadRequestError, NotFoundError
 from api.service.plans import PlanService
 from layers.catalogue import LayerSpec
 from layers.errors import FeatureNotFoundError
-from layers.fonts import find_cjk_font
 from maps.sheet import (
     MEDIA_TYPES,
     MapLayer,
     PageSize,
     SheetError,
     SheetInfo,
+    find_cjk_font,
     page_size,
     render_check_report,
     render_map_sheet,
@@ -128,6 +128,10 @@ def resolve_map_selection(
         extent = box
         if name == "overview":
             name = "bbox"
+    boundary = store.role_layer("boundary")
+    if boundary and boundary not in {s.id for s in specs}:
+        # every sheet shows the district boundary, for orientation
+        specs = [s for s in store.specs if s.id in {boundary, *[x.id for x in specs]}]
     map_layers = [MapLayer(spec, _in_extent(store.layer(spec.id), extent)) for spec in specs]
     if not any(len(layer.frame) for layer in map_layers) and highlight is None:
         raise BadRequestError("the selection is empty: none of the chosen layers has features in the extent")
@@ -159,15 +163,53 @@ def parse_date(text: str | None) -> str:
         raise BadRequestError(f"date must be an ISO date like 2026-03-01, got {text!r}") from None
 
 
-def parse_page(fmt: str, width: float | None, height: float | None, unit: str, dpi: int | None) -> PageSize:
+#: ISO 216 paper sizes (portrait, mm)
+PAPERS = {"A4": (210.0, 297.0), "A3": (297.0, 420.0), "A2": (420.0, 594.0), "A1": (594.0, 841.0),
+          "A0": (841.0, 1189.0)}
+MIN_SCALE, MAX_SCALE = 2000, 100_000
+
+
+def parse_page(fmt: str, width: float | None, height: float | None, unit: str, dpi: int | None,
+               paper: str | None = None, orientation: str | None = None) -> PageSize:
+    """The sheet's page: ``paper`` (A4–A0) and ``orientation`` (portrait | landscape, default landscape), or
+    ``width``/``height``; both at once is a 400 that says which to drop."""
+    if orientation is not None and orientation.strip().lower() not in ("portrait", "landscape"):
+        raise BadRequestError(f"orientation must be portrait or landscape, got {orientation!r}")
+    if paper is not None:
+        name = paper.strip().upper()
+        if name not in PAPERS:
+            raise BadRequestError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
+        if width is not None or height is not None:
+            raise BadRequestError("give paper (with orientation) or width/height, not both: drop width and height "
+                                  "to print on a paper size, or drop paper to give your own size")
+        short, long = PAPERS[name]
+        landscape = (orientation or "landscape").strip().lower() == "landscape"
+        width, height, unit = (long, short, "mm") if landscape else (short, long, "mm")
+    elif orientation is not None and width is None and height is None \
+            and orientation.strip().lower() == "portrait":
+        width, height, unit = 210.0, 297.0, "mm"
     try:
         return page_size(width, height, unit=unit, dpi=dpi, fmt=fmt)  # type: ignore[arg-type]
     except SheetError as exc:
         raise BadRequestError(str(exc)) from None
 
 
+def parse_scale(scale: int | None, bbox: str | None) -> int | None:
+    """A scale denominator 2,000–100,000 (the sheet is framed at it around the selection's centre); a bbox
+    fixes the frame itself, so the two together are a 400."""
+    if scale is None:
+        return None
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise BadRequestError(f"scale must be between {MIN_SCALE} and {MAX_SCALE} (1:{MIN_SCALE:,}–1:{MAX_SCALE:,}), "
+                              f"got {scale}")
+    if bbox is not None:
+        raise BadRequestError("give scale or bbox, not both: drop bbox to frame the sheet at the scale around the "
+                              "selection's centre, or drop scale to frame the bbox")
+    return int(scale)
+
+
 def render_selection(store: PlanService, selection: MapSelection, *, fmt: str, page: PageSize, lang: str,
-                     date: str) -> bytes:
+                     date: str, scale: int | None = None) -> bytes:
     """Render a resolved selection as a sheet (used by the API and the CLI)."""
     if fmt not in MEDIA_TYPES:
         raise BadRequestError(f"unknown map format {fmt!r}; use one of: {', '.join(MEDIA_TYPES)}")
@@ -176,7 +218,7 @@ def render_selection(store: PlanService, selection: MapSelection, *, fmt: str, p
     try:
         return render_map_sheet(selection.layers, extent=selection.extent, metric_crs=store.metric_crs,
                                 info=info, font_family=find_cjk_font().family, page=page, fmt=fmt,  # type: ignore[arg-type]
-                                highlight=selection.highlight)
+                                highlight=selection.highlight, scale=scale)
     except SheetError as exc:
         raise BadRequestError(str(exc)) from None
 

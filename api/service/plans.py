@@ -18,6 +18,7 @@ import geopandas as gpd
 import shapely
 
 from api.service.errors import BadRequestError, NotFoundError
+from api.service.prepared import PreparedPlanCache, cache_dir_from_env
 from geo.checks import plan_audit, run_check
 from geo.network import WalkNetwork
 from geo.plandata import PlanData
@@ -37,12 +38,18 @@ class PlanService:
     offered here too, so that map builders and exports read one object.
     """
 
-    def __init__(self, source: Plan, *, build_network: bool = True, network: WalkNetwork | None = None) -> None:
+    def __init__(self, source: Plan, *, build_network: bool = True, network: WalkNetwork | None = None,
+                 cache: PreparedPlanCache | None = None) -> None:
         self.source = source
         started = time.perf_counter()
-        graph = source.graph
-        if network is None and build_network and graph is not None:
-            network = WalkNetwork.from_graph(graph, source.metric_crs)
+        if network is None and build_network and cache is not None and source.from_cache:
+            network = cache.load_network(source)
+        if network is None and build_network and source.role_layer("streets") is not None:
+            graph = source.graph
+            if graph is not None:
+                network = WalkNetwork.from_graph(graph, source.metric_crs)
+        if cache is not None and not source.from_cache:
+            cache.store(source, network)
         #: the walk network (given by the caller when prepared elsewhere, else built from the streets role)
         self.network: WalkNetwork | None = network
         self.data = PlanData(
@@ -140,14 +147,25 @@ class PlanService:
         return [{**ruleset.summary(), "adoption": self.adoption(rid),
                  "default": rid == self.source.default_ruleset} for rid, ruleset in self.rulesets.items()]
 
+    def plan_parameters(self, ruleset: Ruleset) -> dict[str, Any]:
+        """Parameters the plan itself sets for a ruleset: its night window ends the night (``night_ends``)."""
+        window = self.plan.night_window
+        if window and "night_ends" in ruleset.parameters:
+            return {"night_ends": window[1]}
+        return {}
+
     # ------------------------------------------------------------------ use cases
     def check_site(self, site: Any, ruleset_id: Any, *, attributes: Mapping[str, Any] | None = None,
                    parameters: Mapping[str, Any] | None = None, from_text: bool = False,
                    with_context: bool = True) -> dict[str, Any]:
         """Check a site (any form :func:`geo.site.parse_site` takes) against one of the plan's rulesets."""
         ruleset = self.ruleset(ruleset_id)
-        report = run_check(site, ruleset, self.data, attributes=attributes, parameters=parameters,
-                           from_text=from_text, with_context=with_context)
+        given: Any = parameters
+        if parameters is None or isinstance(parameters, Mapping):
+            given = {**self.plan_parameters(ruleset), **(parameters or {})}
+        report = run_check(site, ruleset, self.data, attributes=attributes, parameters=given,
+                           from_text=from_text, with_context=with_context,
+                           as_reference=self.adoption(ruleset.id)["status"] == "reference")
         return self._stamp(report, ruleset.id)
 
     def _stamp(self, report: dict[str, Any], ruleset_id: str) -> dict[str, Any]:
@@ -161,7 +179,10 @@ class PlanService:
         with self._audit_lock:
             if self._audit is None:
                 zones = [(spec.id, spec.zone_kind, self.layer(spec.id)) for spec in self.source.zone_layers]
-                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits)
+                references = [rid for rid in self.rulesets if self.adoption(rid)["status"] == "reference"]
+                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits,
+                                    references=references,
+                                    parameters={rid: self.plan_parameters(r) for rid, r in self.rulesets.items()})
                 self._audit = {"plan": self.plan_id, "data_hash": self.data_hash,
                                "adoption": {rid: self.adoption(rid) for rid in self.source.audits.values()},
                                **result}
@@ -190,6 +211,15 @@ class PlanService:
                 "bbox": list(self.bbox()), "data_date": self.plan.data_date, "data_hash": self.data_hash}
 
 
+def load_service(plan_id: str, plans_dir: Path | str = PLANS_DIR, *, build_network: bool = True,
+                 cache_dir: Path | str | None = None) -> PlanService:
+    """Load one plan and prepare it, through the prepared-plan cache when there is one (``cache_dir``, else
+    the environment's)."""
+    root = Path(cache_dir) if cache_dir is not None else cache_dir_from_env()
+    cache = PreparedPlanCache(root) if root is not None else None
+    return PlanService(load_plan(plan_id, plans_dir, layer_cache=cache), build_network=build_network, cache=cache)
+
+
 class PlanRegistry:
     """The plans one service serves, each with its own :class:`PlanService` (no cache is shared)."""
 
@@ -202,12 +232,17 @@ class PlanRegistry:
 
     @classmethod
     def load(cls, plan_ids: Iterable[str] | None, default: str, plans_dir: Path | str = PLANS_DIR,
-             *, build_network: bool = True) -> PlanRegistry:
-        """Load and validate the plans (all plan folders when ``plan_ids`` is None); a bad one stops start-up."""
+             *, build_network: bool = True, cache_dir: Path | str | None = None) -> PlanRegistry:
+        """Load and validate the plans (all plan folders when ``plan_ids`` is None); a bad one stops start-up.
+
+        Prepared plans are read from and written to ``cache_dir`` (default: the environment's, see
+        :func:`api.service.prepared.cache_dir_from_env`; none when unset).
+        """
         ids = list(plan_ids) if plan_ids else available_plans(plans_dir)
         if default not in ids:
             ids.insert(0, default)
-        return cls([PlanService(load_plan(pid, plans_dir), build_network=build_network) for pid in ids], default)
+        return cls([load_service(pid, plans_dir, build_network=build_network, cache_dir=cache_dir)
+                    for pid in ids], default)
 
     @property
     def default(self) -> PlanService:

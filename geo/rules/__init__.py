@@ -5,6 +5,7 @@
 - :mod:`geo.rules.report` — the check report every surface (API, CLI, pages, sheets) reads.
 """
 
+from geo.rules import kinds as _kinds  # noqa: F401  (registers the shipped criterion kinds)
 from geo.rules.model import (
     COMMON_PARAMETERS,
     MEASURES,

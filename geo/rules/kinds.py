@@ -1,73 +1,41 @@
-"""Criterion kinds: a registry from kind to its evaluation function, and the evaluation of a ruleset.
+"""Criterion kinds: one evaluation function per kind, registered in :mod:`geo.rules.registry`, and the
+evaluation of a ruleset.
 
 Adding a criterion kind is one function decorated with :func:`register` (naming the fields a criterion of
-that kind needs and the operators it allows) and its tests; the ruleset model validates against this registry.
+that kind needs and the operators it allows) and its tests; the ruleset model validates against the registry.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import CriteriaError
+from geo.rules.registry import (  # noqa: F401  (re-exported: the words of a verdict)
+    ASSUMED,
+    BASES,
+    COMPARING,
+    FAIL,
+    INCOMPLETE,
+    KINDS,
+    MANUAL,
+    MEASURED,
+    NEEDS_DATA,
+    OVERALLS,
+    PASS,
+    REVIEW,
+    STAND_IN,
+    STATUSES,
+    SUPPLIED,
+    Inputs,
+    Kind,
+    register,
+)
 from geo.rules.values import _is_number, night_minutes, parse_time, target_layer, target_max
 
 if TYPE_CHECKING:
     from geo.rules.model import Criterion, Ruleset
-
-PASS, FAIL, NEEDS_DATA, MANUAL = "pass", "fail", "needs-data", "manual"
-STATUSES = (PASS, FAIL, NEEDS_DATA, MANUAL)
-INCOMPLETE = "incomplete"
-OVERALLS = (PASS, FAIL, INCOMPLETE)
-COMPARING = (">=", "<=", ">", "<", "==", "in", "is_true")
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything a criterion may read: the site's measurements, the request's values, what the plan answered."""
-
-    ruleset: Ruleset
-    measurements: Mapping[str, Any]
-    attributes: Mapping[str, Any]
-    parameters: Mapping[str, Any]
-    #: per accessibility criterion id: target key → nearest hit or ``{"missing": why}``
-    accessibility: Mapping[str, Any] = field(default_factory=dict)
-    #: per location criterion id: features the site intersects, or None when the plan lacks the roles
-    location: Mapping[str, Any] = field(default_factory=dict)
-    #: role → layer ids of the plan (to name the layer a target read)
-    roles: Mapping[str, Any] = field(default_factory=dict)
-
-
-Evaluator = Callable[[dict, "Criterion", Inputs], None]
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    evaluate: Evaluator
-    #: criterion fields a criterion of this kind must set
-    needs: tuple[str, ...]
-    #: operators it allows
-    operators: tuple[str, ...]
-    #: whether the value comes from the site's geometry (a placeholder zone cannot be judged on it)
-    spatial: bool = False
-    #: whether it needs a threshold (or threshold_parameter) unless its operator is is_true
-    compares: bool = False
-
-
-KINDS: dict[str, Kind] = {}
-
-
-def register(name: str, *, needs: tuple[str, ...] = (), operators: tuple[str, ...] = COMPARING,
-             spatial: bool = False, compares: bool = False) -> Callable[[Evaluator], Evaluator]:
-    """Register ``function(result, criterion, inputs)`` as the evaluation of criterion kind ``name``."""
-    def decorate(function: Evaluator) -> Evaluator:
-        KINDS[name] = Kind(name, function, needs, operators, spatial, compares)
-        return function
-    return decorate
-
 
 def _compare(value: Any, operator: str, threshold: Any) -> bool:
     if operator == ">=":
@@ -131,7 +99,8 @@ def _compare_metric(value: float, operator: str, threshold: float) -> bool:
 
 def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: Mapping[str, Any],
              parameters: Mapping[str, Any], accessibility: Mapping[str, Any] | None = None,
-             location: Mapping[str, Any] | None = None, roles: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+             location: Mapping[str, Any] | None = None, roles: Mapping[str, Any] | None = None,
+             as_reference: bool = False) -> list[dict[str, Any]]:
     """Judge every criterion of ``ruleset`` with the evaluation function registered for its kind.
 
     Parameters
@@ -150,6 +119,9 @@ def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: M
         playing the criterion's roles.
     roles
         The plan's role → layer ids (to name the layers targets read).
+    as_reference
+        The ruleset is another place's standard used for reference: criteria bound to that place
+        (``local_to``) become manual items that say so.
 
     Returns
     -------
@@ -164,7 +136,14 @@ def evaluate(ruleset: Ruleset, *, measurements: Mapping[str, Any], attributes: M
         if criterion.threshold_parameter:
             threshold = parameters[criterion.threshold_parameter]
         result = _base(criterion, threshold)
-        KINDS[criterion.kind].evaluate(result, criterion, inputs)
+        kind = KINDS[criterion.kind]
+        result["basis"] = MEASURED if kind.spatial else REVIEW if criterion.kind == "manual" else SUPPLIED
+        kind.evaluate(result, criterion, inputs)
+        if as_reference and criterion.local_to:
+            result.update(status=MANUAL, basis=REVIEW, value=result.get("value"),
+                          note=f"本项为{criterion.local_to}的属地要求，参照使用时不作判定，请人工核查本区对应要求"
+                               f"（a requirement bound to {criterion.local_to}: not judged where the standard is "
+                               "only a reference）")
         results.append(result)
     return results
 
@@ -181,9 +160,12 @@ def _measurement(result: dict, criterion: Criterion, inputs: Inputs) -> None:
     if value is not None and _is_number(value) and math.isfinite(value):
         result["value"] = _round(value)
         result["method"] = criterion.method or measurements.get("method") or "measured on the site geometry"
+        if criterion.measure in (measurements.get("supplied") or ()):
+            result["basis"] = SUPPLIED
     elif criterion.attribute and criterion.attribute in attributes:
         value = attributes[criterion.attribute]
         result["value"] = value
+        result["basis"] = SUPPLIED
         result["method"] = f"given as attribute {criterion.attribute!r} (cannot be measured on this geometry)"
     else:
         _missing(result, criterion, criterion.attribute,
@@ -267,15 +249,22 @@ def _accessibility(result: dict, criterion: Criterion, inputs: Inputs) -> None:
             reachable = distance is not None and math.isfinite(distance)
             values[target.key] = _round(distance) if reachable else None
             entry.update({k: hit.get(k) for k in ("id", "name", "method", "straight_m")})
+            if hit.get("basis"):
+                entry["basis"] = hit["basis"]
             entry["distance_m"] = values[target.key]
             if not reachable:
-                entry["missing"] = "not reachable on the walk network"
+                entry["missing"] = ("not reached within the search radius on the walk network"
+                                    if hit.get("method") == "network" else "not reachable on the walk network")
             statuses.append(PASS if reachable and _compare_metric(distance, "<=", limit) else FAIL)
             if hit.get("method"):
                 methods.add(str(hit["method"]))
         details.append(entry)
     result["value"] = values[criterion.targets[0].key] if single else values
     result["threshold"] = limits[criterion.targets[0].key] if single else limits
+    assumed = [d["name"] for d in details if d.get("basis") == "assumed"]
+    if assumed:
+        result["basis"] = ASSUMED
+        result["basis_note"] = f"nearest target is an assumed position, not a surveyed one: {', '.join(assumed)}"
     result["details"] = details
     result["method"] = (criterion.method or "walking distance") + (
         f" [{', '.join(sorted(methods))}]" if methods else "")

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geo.errors import RulesetError
 from geo.measure import MEASURES
 from geo.roles import ROLES
-from geo.rules.kinds import KINDS
+from geo.rules.registry import KINDS
 
 CRITERION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 RULESET_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -167,6 +167,9 @@ class Criterion(_Strict):
     roles: list[str] = Field(default_factory=list)
     method: str | None = Field(None, description="how the value is obtained, shown with the result")
     note: str | None = None
+    #: the place a requirement is bound to (e.g. 拉萨市): where the ruleset is only a reference, the item is
+    #: a manual review that says so
+    local_to: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -221,7 +224,7 @@ class Ruleset(_Strict):
     source: SourceRef
     geometry: list[Family] = Field(min_length=1, description="site families this ruleset judges")
     attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
-    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict, validate_default=True)
     criteria: list[Criterion] = Field(min_length=1)
 
     @field_validator("id")

@@ -10,11 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.rules.kinds import OVERALLS, STATUSES
+from geo.rules.registry import BASES, OVERALLS, STATUSES
 
 Status = Literal["pass", "fail", "needs-data", "manual"]
 Overall = Literal["pass", "fail", "incomplete"]
+Basis = Literal["measured", "supplied", "assumed", "stand-in", "review"]
 assert set(Status.__args__) == set(STATUSES) and set(Overall.__args__) == set(OVERALLS)  # noqa: S101
+assert set(Basis.__args__) == set(BASES)  # noqa: S101
 
 
 class _Open(BaseModel):
@@ -46,6 +48,8 @@ class CriterionResult(_Open):
     source: str = Field(description="document and article")
     text: str | None = Field(None, description="original text of the criterion")
     missing_attribute: str | None = Field(None, description="attribute to supply (needs-data)")
+    basis: Basis = Field(description="what the verdict rests on: measured on the site, supplied with the "
+                                     "request, assumed data, a stand-in (schematic) shape, or a person's review")
 
 
 class Measurements(_Open):
@@ -78,6 +82,18 @@ class Context(_Open):
     in_district: bool | None = None
 
 
+class PlanStamp(_Open):
+    id: str
+    data_date: str
+    data_hash: str = Field(description="SHA-256 of the plan's catalogue, data and rulesets the report rests on")
+
+
+class Adoption(_Open):
+    status: Literal["own", "adopted", "reference"] = Field(
+        description="own: the district's own standard; adopted; reference: another place's standard, for reference")
+    note: str | None = None
+
+
 class CheckReport(_Open):
     """The check report: a stable contract the maps and other tools build on (documented in the README, "The check report")."""
 
@@ -94,6 +110,8 @@ class CheckReport(_Open):
     context: Context | None
     warnings: list[str]
     site: dict[str, Any] = Field(description="the checked geometry, GeoJSON EPSG:4326 (repaired if it was)")
+    plan: PlanStamp | None = Field(None, description="the plan and the data the report rests on")
+    adoption: Adoption | None = Field(None, description="whose standard the ruleset is in this plan")
 
 
 class AuditZone(_Open):
@@ -116,15 +134,3 @@ class AuditReport(_Open):
     plan: str
     zones: list[AuditZone]
     summary: dict[str, int]
-
-
-class PlanStamp(_Open):
-    id: str
-    data_date: str
-    data_hash: str = Field(description="SHA-256 of the plan's catalogue, data and rulesets the report rests on")
-
-
-class Adoption(_Open):
-    status: Literal["own", "adopted", "reference"] = Field(
-        description="own: the district's own standard; adopted; reference: another place's standard, for reference")
-    note: str | None = None

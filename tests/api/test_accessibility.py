@@ -482,3 +482,14 @@ def test_real_coverage_lies_in_the_district_and_holds_its_facilities(client, sto
     inside = facilities[(facilities["kind"] == "culture") & facilities.within(store.boundary)]
     assert len(inside)
     assert polygon.contains(shapely.union_all(inside.geometry.values))
+
+
+def test_coverage_is_also_given_over_the_land_when_the_plan_has_a_land_role(client):
+    summary = client.get("/api/accessibility/coverage/summary").json()
+    district = summary["district"]
+    assert 23.0e6 < district["land_area_m2"] < 23.3e6 < district["area_m2"]  # Xigang: 23.17 of 29.09 km²
+    assert "GSHHG" in district["land_note"]
+    for row in summary["targets"]:
+        # over a smaller base, but only the covered part that is land counts (not reclaimed shore beyond GSHHG)
+        at_most = row["share_of_district"] * district["area_m2"] / district["land_area_m2"]
+        assert row["share_of_district"] <= row["share_of_land"] <= at_most + 2e-4

@@ -210,3 +210,56 @@ def test_several_plans_are_served_side_by_side_without_sharing(tmp_path):
         assert services["tiny"].data_hash != services["xigang"].data_hash
         page = client.get("/plans/tiny/maps/overview").text
         assert 'src="/plans/tiny/static/' in page
+
+
+def test_a_plan_with_other_layer_ids_and_no_coast_runs_the_whole_api(tiny):
+    """The tiny plan names none of Xigang's layers and has no coast: every surface still works by role."""
+    collections = tiny.get("/collections?f=json").json()["collections"]
+    assert {c["id"] for c in collections} >= {"outline", "stops", "rail-stops", "services", "night-zones"}
+    assert "coastline" not in {c["id"] for c in collections}
+    items = tiny.get("/collections/night-zones/items?f=json").json()
+    assert items["numberMatched"] == 3
+    report = post(tiny, {"geometry": STREET, "ruleset": "night-economy-street"}).json()
+    assert report["context"]["distance_to_coast_m"] is None and report["context"]["distance_to_axis_m"] == 200.0
+    assert report["adoption"]["status"] == "reference" and report["plan"]["id"] == "tiny"
+    transit = next(c for c in report["criteria"] if c["id"] == "transit")
+    assert {d["layer"] for d in transit["details"]} == {"stops", "rail-stops"}
+    circles = post(tiny, {"geometry": [121.62, 38.915], "ruleset": "service-circles"}).json()
+    culture = next(c for c in circles["criteria"] if c["id"] == "culture")
+    assert culture["details"][0]["layer"] == "services" and culture["details"][0]["name"] == "文化馆"
+    audit = tiny.get("/api/checks/plan").json()
+    assert audit["summary"]["zones"] == 5
+    coverage = tiny.get("/api/accessibility/coverage/summary").json()
+    assert coverage["ruleset"] == "service-circles" and [s["id"] for s in coverage["subdistricts"]] == ["sd-west",
+                                                                                                     "sd-east"]
+    nearest = tiny.get("/api/accessibility/nearest?lon=121.62&lat=38.915&limit=2").json()
+    assert nearest["layer"] == "rail-stops" and nearest["numberReturned"] == 2
+    for page in ("/maps", "/maps/overview", "/maps/zones/ne-street", "/maps/projects/kp-near", "/maps/check",
+                 "/maps/audit"):
+        response = tiny.get(page)
+        assert response.status_code == 200, page
+    assert "近项目" in tiny.get("/maps").text  # the projects role feeds the index
+    sheet = tiny.get("/export/map.png?zone=ne-street&width=400&height=300&unit=px&dpi=72")
+    assert sheet.status_code == 200 and sheet.content[:8] == b"\x89PNG\r\n\x1a\n"
+    project_sheet = tiny.get("/export/map.svg?project=kp-near")
+    assert project_sheet.status_code == 200 and b"<svg" in project_sheet.content[:500]
+    exported = tiny.get("/export/layers/night-zones.csv")
+    assert exported.status_code == 200 and exported.headers["x-feature-count"] == "3"
+    pdf = tiny.post("/export/check-report.pdf", json={"geometry": STREET, "ruleset": "night-economy-street"})
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+
+
+def test_the_plan_night_window_sets_when_the_night_ends(tmp_path):
+    from api.service import PlanService
+    from layers.plan import Plan
+
+    service = PlanService(Plan(tp.write_plan(tmp_path, night_window=["19:00", "05:00"])), build_network=False)
+    hours = {"closing_time_summer": "05:30", "closing_time_winter": "04:30"}
+    report = service.check_site(STREET, "night-economy-street", attributes=hours)
+    assert report["parameters"]["night_ends"] == "05:00"
+    statuses = {c["id"]: c["status"] for c in report["criteria"]}
+    # 05:30 is after the plan's night (ends 05:00): an early-morning opening, not a late closing
+    assert statuses["hours_summer"] == "fail" and statuses["hours_winter"] == "pass"
+    asked = service.check_site(STREET, "night-economy-street", attributes=hours, parameters={"night_ends": "06:00"})
+    assert asked["parameters"]["night_ends"] == "06:00"
+    assert {c["id"]: c["status"] for c in asked["criteria"]}["hours_summer"] == "pass"

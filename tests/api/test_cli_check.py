@@ -47,17 +47,28 @@ def test_everything_passes_exit_0_with_a_table(run):
     code, out, err = run(street_feature(), "--ruleset", "night-economy-street", *PASSING)
     assert code == 0, err
     assert "overall: PASS" in out
-    assert "length 320 m" in out and "width mean 8 m" in out
+    assert "overall: PASS 符合" in out
+    assert "长度 320 m" in out and "平均宽度 8 m" in out
     lines = out.splitlines()
-    assert any(line.startswith("PASS") and "length 街区长度" in line and "320" in line for line in lines)
-    assert any(line.startswith("MANUAL") and "lighting 夜景灯光" in line for line in lines)
+    assert any(line.startswith("PASS 符合") and "length 街区长度" in line and "320" in line for line in lines)
+    assert any(line.startswith("MANUAL 需人工判定") and "lighting 夜景灯光" in line for line in lines)
     assert "subdistrict: 东街道" in out and "station: 火车站" in out
 
 
 def test_missing_data_is_not_a_failure(run):
     code, out, _ = run(street_feature(), "--ruleset", "night-economy-street")
     assert code == 0
-    assert "overall: INCOMPLETE" in out and "supply turnover_yuan" in out
+    assert "overall: INCOMPLETE 待补充数据" in out and "supply turnover_yuan" in out
+    assert any(line.startswith("NEEDS-DATA 需补充数据") for line in out.splitlines())
+
+
+def test_english_table_uses_the_vocabulary_words(run):
+    code, out, _ = run(street_feature(), "--ruleset", "night-economy-street", "--lang", "en", *PASSING)
+    assert code == 0
+    assert "overall: PASS Meets" in out and "Length 320 m" in out and "Mean width 8 m" in out
+    lines = out.splitlines()
+    assert any(line.startswith("PASS Meets") and "length" in line and "320" in line for line in lines)
+    assert any(line.startswith("MANUAL Manual review") for line in lines)
 
 
 def test_a_failing_criterion_exits_1(run):

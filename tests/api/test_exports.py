@@ -18,9 +18,12 @@ DATE = "2026-03-01"
 
 
 def _pdf_text(content: bytes) -> str:
+    """The text of every page; each page carries the 示意/仅供参考 note and the data date."""
     reader = PdfReader(io.BytesIO(content))
-    assert len(reader.pages) == 1
-    return re.sub(r"\s+", "", reader.pages[0].extract_text())
+    pages = [re.sub(r"\s+", "", page.extract_text()) for page in reader.pages]
+    for page in pages:
+        assert ("仅供参考" in page and "数据日期" in page) or ("forreferenceonly" in page and "Datadate" in page)
+    return "".join(pages)
 
 
 def _read(content: bytes, suffix: str, tmp_path: Path, **kwargs):
@@ -166,7 +169,7 @@ def test_check_report_pdf(client, store):
     assert "选址检查报告" in text and "制图日期2026-03-01" in text
     for criterion in report.json()["criteria"][:6]:
         assert re.sub(r"\s+", "", criterion["title_zh"])[:6] in text
-    status_words = {"pass": "通过", "fail": "不通过", "needs-data": "缺数据", "manual": "人工核查"}
+    status_words = {"pass": "符合", "fail": "不符合", "needs-data": "需补充数据", "manual": "需人工判定"}
     for criterion in report.json()["criteria"]:
         assert status_words[criterion["status"]] in text
     length = report.json()["measurements"]["length_m"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from maps import vocabulary
 from tests.maps.fixture_plan import RENMIN_SQUARE, XSS_PROJECT_NAME, XSS_ZONE_NAME
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,7 @@ def test_xigang_pages_load_offline(browser, xigang_server, path, name):
     legend = visible_legend_entries(browser)
     assert "transit-stations" in legend
     # the grouped layer control lists the catalogue's groups
-    control = browser.js("return document.querySelector('.leaflet-control-layers').innerText")
+    control = browser.js("return document.querySelector('.leaflet-control-layers').textContent")
     assert ("交通" if "lang=en" not in path else "Transport") in control
     assert browser.js("return document.querySelectorAll('.leaflet-control-scale').length") == 1
     # switching a layer off in the grouped control hides its legend entry; on again shows it
@@ -109,6 +110,16 @@ def test_xigang_check_map_round_trip(browser, xigang_server):
     assert rows >= 1
     overall = browser.js("return document.getElementById('pm-report').getAttribute('data-overall')")
     assert overall in ("pass", "fail", "incomplete")
+    # the words are the vocabulary's, as on the audit, the sheets and the CLI
+    head = browser.js("return document.querySelector('#pm-report .pm-overall strong').innerText")
+    assert head.startswith(vocabulary.word("label.overall") + "：" + vocabulary.overall_label(overall))
+    statuses = browser.js("return Array.from(document.querySelectorAll("
+                          "'#pm-report .pm-criterion td:nth-child(2) > div > span:first-child'))"
+                          ".map(function (td) { return td.innerText; })")
+    assert statuses and set(statuses) <= {vocabulary.status_label(s) for s in vocabulary.keys("status")}
+    measures = browser.js("return Array.from(document.querySelectorAll('#pm-report .pm-measurements tr'))"
+                          ".map(function (tr) { return [tr.getAttribute('data-measure'), tr.cells[0].innerText]; })")
+    assert ["length_m", vocabulary.measure_label("length_m")] in measures
 
 
 ISOCHRONE_JS = """
@@ -183,7 +194,8 @@ def test_a_point_drawn_with_a_street_ruleset_switches_to_one_that_judges_points(
     assert chosen in ("night-economy-complex", "service-circles")
     assert "point" in browser.js(
         "var s = document.getElementById('pm-ruleset'); return s.selectedOptions[0].getAttribute('data-geometry')")
-    assert chosen in browser.js("return document.getElementById('pm-report').innerText")
+    title = browser.js("var s = document.getElementById('pm-ruleset'); return s.selectedOptions[0].innerText")
+    assert title in browser.js("return document.getElementById('pm-report').innerText")
     after = PageLoad(load.url)
     browser._drain(after)
     assert after.console_errors == [] and after.failed == [], (after.console_errors, after.failed)

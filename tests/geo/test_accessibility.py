@@ -25,6 +25,7 @@ from geo.accessibility import (
     rank_nearest,
     select_sources,
     target_coverage,
+    walking_distance_arrays,
     walking_distances,
 )
 from geo.errors import CriteriaError, InvalidGeometryError
@@ -614,3 +615,55 @@ def test_routes_can_be_drawn_for_chosen_targets_only(grid):
     assert some.loc["a", "route"] is None and some.loc["b", "route"] is not None
     assert some.loc["b", "route"].equals(every.loc["b", "route"])
     assert some["distance_m"].tolist() == every["distance_m"].tolist()
+
+
+# ---------------------------------------------------------------------------------------------- the array entry point
+def _mixed_targets() -> gpd.GeoDataFrame:
+    """Points, a line, a polygon, a missing geometry and a target off the streets."""
+    geometry = [point(100, 80), point(300, 300), point(50, -450),
+                shapely.LineString([lonlat(150, 200), lonlat(250, 210)]),
+                shapely.Polygon([lonlat(210, 210), lonlat(280, 210), lonlat(280, 280)]), None, point(240, 0)]
+    return gpd.GeoDataFrame({"name": list("abcdefg")}, geometry=geometry, index=list("abcdefg"), crs=4326)
+
+
+@pytest.mark.parametrize("max_distance_m", [None, 200.0])
+def test_array_entry_point_gives_the_frame_s_values(grid, max_distance_m):
+    frame = walking_distances(grid, point(50, 0), _mixed_targets(), max_distance_m=max_distance_m)
+    arrays = walking_distance_arrays(grid, point(50, 0), _mixed_targets().geometry.values,
+                                     max_distance_m=max_distance_m)
+    np.testing.assert_array_equal(arrays.distance_m, frame["distance_m"].to_numpy())
+    np.testing.assert_array_equal(arrays.straight_m, frame["straight_m"].to_numpy())
+    assert list(arrays.method) == list(frame["method"])
+    assert arrays.notes == frame.attrs["notes"] == {"target more than 300 m from any street": 1,
+                                                    "target has no geometry": 1}
+    assert [r is None for r in arrays.route] == [r is None for r in frame["route"]]
+
+
+def test_repeated_targets_are_projected_and_snapped_once_with_the_same_result(grid):
+    network = WalkNetwork.from_graph(grid_graph(), UTM)
+    geoms = _mixed_targets().geometry.values
+    first = walking_distance_arrays(network, point(50, 0), geoms)
+    assert len(network.target_cache) == 1
+    again = walking_distance_arrays(network, point(60, 300), geoms)
+    assert len(network.target_cache) == 1
+    fresh = walking_distance_arrays(WalkNetwork.from_graph(grid_graph(), UTM), point(60, 300), geoms)
+    np.testing.assert_array_equal(again.distance_m, fresh.distance_m)
+    assert not np.array_equal(first.distance_m, again.distance_m, equal_nan=True)
+    # the cached snap of the point targets is the snap of the points
+    cached = next(iter(network.target_cache.values()))
+    snap = cached.point_snap[1]
+    points = network.to_metric(np.asarray(geoms[[0, 1, 2, 6]], dtype=object))
+    direct = network.snap(points)
+    np.testing.assert_array_equal(snap.edge[[0, 1, 2, 6]], direct.edge)
+    np.testing.assert_array_equal(snap.position[[0, 1, 2, 6]], direct.position)
+    np.testing.assert_array_equal(snap.offset[[0, 1, 2, 6]], direct.offset)
+
+
+def test_isochrone_of_a_corner_of_a_large_grid_is_the_same_as_on_the_part_it_reaches():
+    """Work is over the reached segments only: the same walk on a small and a large grid gives the same area."""
+    small = WalkNetwork.from_graph(grid_graph(n=4), UTM)
+    large = WalkNetwork.from_graph(grid_graph(n=12), UTM)
+    a, info_a = isochrone(small, *lonlat(0, 0), 2)  # 150 m: stays within the small grid
+    b, info_b = isochrone(large, *lonlat(0, 0), 2)
+    assert info_a["reached_nodes"] == info_b["reached_nodes"]
+    assert info_a["area_m2"] == pytest.approx(info_b["area_m2"], rel=1e-9)

@@ -221,3 +221,47 @@ def test_audit_does_not_judge_the_shape_of_a_placeholder_zone(store):
     # a located street is still measured and judged on its drawn shape
     fengming_like = rows["ne-dongguan-street"]
     assert fengming_like["length_m"] > 300
+
+
+def test_every_verdict_says_what_it_rests_on():
+    report = check(tp.geojson(tp.STREET_M), attributes={"merchants": 72})
+    bases = {c["id"]: c["basis"] for c in report["criteria"]}
+    assert bases["length"] == "measured" and bases["transit"] == "measured"
+    assert bases["merchants"] == "supplied" and bases["appearance"] == "review"
+    line = check(tp.geojson(shapely.LineString([(0, 4), (400, 4)])), attributes={"width_m": 6})
+    assert by_id(line)["width"]["basis"] == "supplied"  # a centre line's width comes from the attribute
+
+
+def test_an_assumed_stop_is_named_as_such():
+    frames = tp.layers()
+    frames["stops"] = frames["stops"].assign(basis=["assumed", "named"])
+    report = run_check(tp.geojson(tp.STREET_M), STREET, tp.plan_data(frames=frames))
+    transit = by_id(report)["transit"]
+    assert transit["basis"] == "assumed" and "近站" in transit["basis_note"]
+    assert next(d for d in transit["details"] if d["key"] == "bus_stop")["basis"] == "assumed"
+
+
+def test_audit_verdicts_on_schematic_zones_rest_on_a_stand_in(network):
+    zones = [("street-zones", "street", LAYERS["street-zones"])]
+    audit = plan_audit(zones, RULESETS, tp.plan_data(network), audits={"street": "night-economy-street"})
+    bases = audit["zones"][0]["bases"]
+    assert bases["length"] == "stand-in" and bases["transit"] == "stand-in" and bases["merchants"] == "supplied"
+
+
+def test_a_check_walks_a_bounded_radius():
+    from geo.checks import MIN_SEARCH_RADIUS_M, search_radius
+
+    defaults = {"bus_stop_walk_m": 300, "station_walk_m": 800}
+    assert search_radius(STREET, defaults) == MIN_SEARCH_RADIUS_M == 2000.0
+    assert search_radius(STREET, {**defaults, "station_walk_m": 1500}) == 3000.0
+    assert search_radius(RULESETS["service-circles"], {"life_circle_walk_m": 1000}) == 2000.0
+
+
+def test_items_bound_to_lhasa_are_manual_where_its_standard_is_only_a_reference():
+    given = {"operator_type": "enterprise"}
+    own = by_id(check(tp.geojson(tp.STREET_M), attributes=given))["operator"]
+    assert own["status"] == "pass" and own["basis"] == "supplied"
+    reference = by_id(check(tp.geojson(tp.STREET_M), attributes=given, as_reference=True))["operator"]
+    assert reference["status"] == "manual" and reference["basis"] == "review"
+    assert "拉萨市的属地要求" in reference["note"]
+    assert by_id(check(tp.geojson(tp.STREET_M), as_reference=True))["length"]["status"] == "pass"  # others judged

@@ -181,3 +181,17 @@ def test_sinuous_street_follows_every_bend():
     row = _one(street)
     assert row["length_m"] == pytest.approx(axis.length, rel=0.005)  # 902.6 m, not the 800 m chord
     assert row["width_mean_m"] == pytest.approx(10, rel=0.01)
+
+
+@pytest.mark.parametrize("shape", [
+    shapely.union_all([shapely.box(0, 0, 200, 10), shapely.box(190, 0, 200, 150)]),
+    shapely.union_all([shapely.box(0, 0, 300, 12), shapely.box(140, 0, 152, 200)]),
+    shapely.LineString([(0, 0), (60, 40), (90, -30), (200, 10)]).buffer(9),
+])
+def test_measurement_does_not_depend_on_where_the_site_lies(shape):
+    """The same street at the origin and at UTM coordinates of Dalian: the same numbers (the skeleton is
+    computed on centred coordinates, co-circular Voronoi vertices merged)."""
+    here, _ = measure_geometry(shape)
+    there, _ = measure_geometry(affinity.translate(shape, 540_000.0, 4_308_000.0))
+    for key in ("length_m", "width_mean_m", "width_min_m", "width_max_m", "area_m2"):
+        assert there[key] == pytest.approx(here[key], rel=1e-6), key

@@ -227,3 +227,92 @@ def test_graph_in_another_crs_is_rejected():
 def test_empty_site_is_rejected(grid):
     with pytest.raises(InvalidGeometryError, match="empty"):
         grid.access(shapely.Polygon())
+
+
+# ---------------------------------------------------------------------------------------------- bounded searches
+def _jittered_grid(n: int = 9, seed: int = 3) -> nx.MultiDiGraph:
+    """A 9×9 grid with jittered nodes and a few streets missing (shortest paths are not all ties)."""
+    rng = np.random.default_rng(seed)
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    xy = {}
+    for i in range(n):
+        for j in range(n):
+            xy[1 + i * n + j] = (i * 100.0 + rng.uniform(-20, 20), j * 100.0 + rng.uniform(-20, 20))
+            graph.add_node(1 + i * n + j, x=lonlat(*xy[1 + i * n + j])[0], y=lonlat(*xy[1 + i * n + j])[1])
+    for i in range(n):
+        for j in range(n):
+            here = 1 + i * n + j
+            for there, ok in ((here + n, i + 1 < n), (here + 1, j + 1 < n)):
+                if ok and rng.random() > 0.1:
+                    add_street(graph, here, there, [xy[here], xy[there]])
+    return graph
+
+
+@pytest.mark.parametrize("limit", [0.0, 55.0, 230.0, 480.0, 1e9])
+def test_bounded_search_equals_unbounded_within_the_limit_and_is_inf_beyond(limit):
+    network = WalkNetwork.from_graph(_jittered_grid(), UTM)
+    site = network.to_metric(shapely.box(*lonlat(130, 240), *lonlat(190, 250)))
+    access = network.access(site)
+    full = network.search(access)
+    bounded = network.search(access, limit)
+    within = full.distance <= limit
+    np.testing.assert_array_equal(bounded.distance[within], full.distance[within])
+    assert np.isinf(bounded.distance[~within]).all()
+    # target distances too: equal within the limit, inf beyond
+    rng = np.random.default_rng(5)
+    snap = network.snap(network.to_metric(shapely.points(
+        [lonlat(x, y) for x, y in rng.uniform(-30, 830, (60, 2))])))
+    far, _, _ = network.distances_to(full, snap)
+    near, _, _ = network.distances_to(bounded, snap)
+    inside = far <= limit
+    np.testing.assert_array_equal(near[inside], far[inside])
+    assert np.isinf(near[~inside]).all()
+
+
+def test_search_for_targets_stops_early_yet_gives_the_unbounded_distances():
+    network = WalkNetwork.from_graph(_jittered_grid(), UTM)
+    access = network.access(network.to_metric(point(100, 100)))
+    snap = network.snap(network.to_metric(shapely.points([lonlat(150, 130), lonlat(320, 90), lonlat(700, 790)])))
+    full = network.distances_to(network.search(access), snap)[0]
+    # started far too short, the limit doubles until every target is in
+    search, (distance, _, _) = network.search_targets(access, snap, start_m=10.0)
+    np.testing.assert_array_equal(distance, full)
+    assert search.limit < 1e6
+    # the nearer targets alone: the search stops well short of the far corner
+    near = network.snap(network.to_metric(shapely.points([lonlat(150, 130), lonlat(320, 90)])))
+    search, (distance, _, _) = network.search_targets(access, near)
+    np.testing.assert_array_equal(distance, full[:2])
+    assert np.isinf(search.distance).any()
+    # with a cap: inf beyond it
+    _, (capped, _, _) = network.search_targets(access, snap, 400.0)
+    np.testing.assert_array_equal(capped, np.where(full <= 400.0, full, np.inf))
+
+
+def test_search_for_targets_ends_when_the_streets_run_out(grid):
+    island = WalkNetwork.from_graph(with_island(grid_graph()), UTM)
+    access = island.access(island.to_metric(point(50, 0)))
+    snap = island.snap(island.to_metric(shapely.points([lonlat(300, 300), lonlat(650, 0)])))
+    _, (distance, _, _) = island.search_targets(access, snap, start_m=1.0)
+    np.testing.assert_allclose(distance[0], 550.0, atol=0.01)  # 250 m east then 300 m north
+    assert np.isinf(distance[1])  # on the island: not connected, the search stops at the grid's last street
+
+
+def test_searches_from_many_threads_do_not_share_their_virtual_row():
+    from concurrent.futures import ThreadPoolExecutor
+
+    network = WalkNetwork.from_graph(_jittered_grid(), UTM)
+    starts = [network.access(network.to_metric(point(x, y))) for x, y in ((0, 0), (800, 800), (400, 0), (0, 800))]
+    expected = [network.search(a).distance for a in starts]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda k: network.search(starts[k % 4]).distance, range(40)))
+    for k, distance in enumerate(got):
+        np.testing.assert_array_equal(distance, expected[k % 4])
+
+
+def test_incident_edges_lists_each_segment_at_both_ends(grid):
+    corner = node_index(grid, 1)
+    edges = grid.incident_edges(np.array([corner]))
+    assert len(edges) == 2
+    assert all(corner in (grid.edge_u[e], grid.edge_v[e]) for e in edges)
+    every = grid.incident_edges(np.arange(grid.node_count))
+    np.testing.assert_array_equal(every, np.arange(grid.edge_count))

@@ -151,12 +151,12 @@ def plan_data(network=None, frames: dict | None = None):
     return PlanData(layers=frames, roles=roles(), network=network, boundary=boundary, metric_crs=METRIC)
 
 
-def write_plan(directory: Path, plan_id: str = "tiny") -> Path:
+def write_plan(directory: Path, plan_id: str = "tiny", **plan_extra) -> Path:
     """Write the tiny plan as a plan folder (catalogue.yaml + GeoJSON + its own ruleset) and return it."""
     from tests.plans import write_plan as write
 
     return write(directory, plan_id, layers(), ROLES, rulesets=RULESETS, zone_kinds=ZONE_KINDS,
-                 own_rulesets={"service-circles": SERVICE_CIRCLES_FILE.read_bytes()})
+                 own_rulesets={"service-circles": SERVICE_CIRCLES_FILE.read_bytes()}, plan_extra=plan_extra)
 
 
 def dumps(geometry_m: shapely.Geometry) -> str:

@@ -206,3 +206,10 @@ def test_a_parameter_with_only_a_minimum_refuses_a_smaller_value_with_a_message(
     with pytest.raises(CriteriaError, match=r"'distance' \(Distance\) must be at least 50 m, got -1"):
         resolve_parameters(loaded, {"distance": -1})
     assert resolve_parameters(loaded, {"distance": 1e6})["distance"] == 1e6
+
+
+def test_a_ruleset_without_parameters_still_gets_the_common_ones(tmp_path):
+    raw = _minimal()
+    raw.pop("parameters", None)
+    loaded = load_rulesets([_write(tmp_path, "mini", raw)])["mini"]
+    assert set(COMMON_PARAMETERS) <= set(loaded.parameters)

@@ -12,8 +12,8 @@ import pytest
 from maps.audit import audit_csv, audit_rows, build_audit_page
 from tests.maps.fixture_plan import XSS_IMG_ZONE_ID, XSS_IMG_ZONE_NAME, XSS_ZONE_NAME
 
-OVERALL_ZH = {"pass": "通过", "fail": "不通过", "incomplete": "待补充", None: "不评判"}
-OVERALL_EN = {"pass": "pass", "fail": "fail", "incomplete": "needs data", None: "not judged"}
+OVERALL_ZH = {"pass": "符合", "fail": "不符合", "incomplete": "待补充数据", None: "不判定"}
+OVERALL_EN = {"pass": "Meets", "fail": "Does not meet", "incomplete": "Incomplete", None: "Not judged"}
 BOM = b"\xef\xbb\xbf"
 
 
@@ -81,7 +81,7 @@ def test_page_lists_every_zone_of_the_plan_with_its_overall(real_page, store):
         assert f"/maps/zones/{row['zone']}" in table.links
     # the summary counts are the audit's
     summary = store.audit()["summary"]
-    assert f"不通过 {summary['fail']}" in real_page.text and f"不评判 {summary['not_judged']}" in real_page.text
+    assert f"不符合 {summary['fail']}" in real_page.text and f"不判定 {summary['not_judged']}" in real_page.text
 
 
 def test_grouped_by_layer_in_catalogue_order(real_page, store):
@@ -103,7 +103,7 @@ def test_walking_distances_coloured_against_their_thresholds(real_page, store):
         for cell, key in zip(walk, ("bus_stop", "station"), strict=True):
             value = (transit.get("value") or {}).get(key)
             if value is None:
-                assert "pm-walk-needs-data" in cell["class"] and "无数据" in cell["text"]
+                assert "pm-walk-needs-data" in cell["class"] and "需补充数据" in cell["text"]
                 continue
             judged += 1
             expected = "pm-walk-pass" if value <= transit["threshold"][key] else "pm-walk-fail"
@@ -150,7 +150,7 @@ def test_header_thresholds_come_from_the_ruleset_parameters(store):
     assert f"公交站 步行 ≤ {ruleset.parameters['bus_stop_walk_m'].default} m" in default
     length = ruleset.criterion("length")
     assert f"{length.title_zh} ≥ {length.threshold} m" in default
-    assert "待补充项须由规划人员补充" in default and "标“示意”的区域图形" in default
+    assert "“需补充数据项”须由规划人员补充" in default and "标“示意”的区域图形" in default
 
 
 def test_csv_round_trips_with_the_same_rows(client, real_page, store):
@@ -256,7 +256,7 @@ def test_missing_bus_stops_show_as_no_data_and_warnings_are_listed(tiny_client, 
     html = tiny_client.get("/maps/audit").text
     row = next(r for r in parse(html).rows if r["zone"] == "zone-safe")
     bus, station = (c for c in row["cells"] if "pm-walk" in c["class"])
-    assert "pm-walk-needs-data" in bus["class"] and "无数据" in bus["text"]
+    assert "pm-walk-needs-data" in bus["class"] and "需补充数据" in bus["text"]
     assert "pm-walk-pass" in station["class"]
     assert "直线×1.3" in station["text"]  # no street network: the fallback is named
     assert "no layer playing the role 'bus_stops'" in row["cells"][0]["text"]
@@ -280,7 +280,7 @@ def test_builder_handles_empty_and_broken_audits(store):
     groups = audit_rows(broken, store.specs, store.rulesets)
     assert [g.id for g in groups] == ["night-economy", "unknown-layer"]  # unknown layers last, by their id
     z1, z2 = groups[0].rows[0], groups[1].rows[0]
-    assert z1.overall_label == "不评判" and z1.warnings == ["site has no area"] and z1.transit == {}
+    assert z1.overall_label == "不判定" and z1.warnings == ["site has no area"] and z1.transit == {}
     assert z2.failed == ["no-such-criterion"] and z2.length_m is None
     assert z2.transit["bus_stop"].status == "needs-data"
     text = audit_csv(broken, specs=store.specs, rulesets=store.rulesets)

@@ -16,21 +16,20 @@ from pypdf import PdfReader
 from pyproj import CRS
 
 from layers.catalogue import LayerSpec
-from layers.fonts import find_cjk_font
+from maps import vocabulary
 from maps.sheet import (
     MapLayer,
     PageSize,
     SheetError,
     SheetInfo,
-    _fit_extent,
-    _nice_length,
-    _true_north_degrees,
+    find_cjk_font,
     page_size,
     render_check_report,
     render_map_sheet,
     text_width_mm,
     wrap,
 )
+from maps.sheet.drawing import _fit_extent, _nice_length, _true_north_degrees
 
 UTM51 = CRS.from_epsg(32651)
 EXTENT = (121.595, 38.895, 121.645, 38.93)
@@ -280,7 +279,7 @@ REPORT = {
          "value": {"bus_stop": 109.5, "station": 420.0}, "operator": "within",
          "threshold": {"bus_stop": 300.0, "station": 800.0}, "unit": "m", "method": "walking distance",
          "source": "第六条第2项",
-         # per-target values are named by the targets in the details (as geo.criteria reports them)
+         # per-target values are named by the targets in the details (as geo.rules reports them)
          "details": [{"key": "bus_stop", "title_zh": "公交站", "title_en": "bus stop", "max_m": 300.0},
                      {"key": "station", "title_zh": "轨道站", "title_en": "station", "max_m": 800.0}]},
         {"id": "floor_area", "title_zh": "建筑面积", "title_en": "Floor area", "status": "needs-data",
@@ -304,10 +303,27 @@ def test_check_report_is_one_page_with_the_criteria(layers, font_family):
                                   font_family=font_family, ruleset_title="夜间经济示范区（商业街区）")
     assert content.startswith(b"%PDF")
     text = _pdf_text(content)
-    for expected in ["选址检查报告", "夜间经济示范区（商业街区）", "结论：不通过", "街区长度", "240.5m", "≥300m",
-                     "通过", "缺数据", "人工核查", "公交站109.5m", "≤公交站300m", "floor_area_m2", "第六条第4项",
-                     "测量：长度240.5m", "提示：siterepaired", "比例尺1:"]:
+    for expected in ["选址检查报告", "夜间经济示范区（商业街区）", "总体结论：不符合", "街区长度", "240.5m", "≥300m",
+                     "符合", "需补充数据", "需人工判定", "公交站109.5m", "≤公交站300m", "floor_area_m2", "第六条第4项",
+                     "量测：长度240.5m", "提示：siterepaired", "比例尺1:"]:
         assert expected in text, expected
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_check_report_words_come_from_the_vocabulary(layers, font_family, lang):
+    content = render_check_report(REPORT, layers, metric_crs=UTM51, info=_info(title="Report", lang=lang),
+                                  font_family=font_family)
+    text = _pdf_text(content)
+
+    def squeezed(word: str) -> str:
+        return re.sub(r"\s+", "", word)
+
+    colon = "：" if lang == "zh" else ":"
+    assert squeezed(vocabulary.word("label.overall", lang) + colon + vocabulary.overall_label("fail", lang)) in text
+    for criterion in REPORT["criteria"]:
+        assert squeezed(vocabulary.status_label(criterion["status"], lang)) in text
+    for key in ("length_m", "width_mean_m", "area_m2"):
+        assert squeezed(vocabulary.measure_label(key, lang)) in text
 
 
 def test_check_report_is_deterministic(layers, font_family):
@@ -394,7 +410,7 @@ def test_cjk_font_has_chinese_glyphs():
 
 
 def test_font_from_the_environment(monkeypatch):
-    import layers.fonts as fonts
+    import maps.sheet.fonts as fonts
 
     path = find_cjk_font().regular
     monkeypatch.setattr(fonts, "_CACHE", {})
@@ -403,7 +419,7 @@ def test_font_from_the_environment(monkeypatch):
 
 
 def test_missing_font_says_what_to_install(monkeypatch, tmp_path):
-    import layers.fonts as fonts
+    import maps.sheet.fonts as fonts
 
     monkeypatch.setattr(fonts, "_CACHE", {})
     monkeypatch.setattr(fonts, "_candidates", lambda: [(tmp_path / "none.ttf", None, "test")])

@@ -1,6 +1,7 @@
 """Find a CJK font for static maps, so that Chinese text renders as glyphs rather than tofu boxes.
 
-The static map code (:mod:`maps.sheet`) never looks for files; it receives a :class:`CjkFont` resolved here.
+The drawing code of :mod:`maps.sheet` never looks for files; the caller resolves a :class:`CjkFont` here and passes
+its family.
 Candidates, first found wins:
 
 1. ``PLANMAP_CJK_FONT``: a path to a .ttf/.otf/.ttc holding Simplified Chinese glyphs;
