@@ -1,7 +1,7 @@
 """The ``dask`` engine of batch screening: dask-geopandas partitions on a Dask distributed cluster.
 
 The prepared plan travels once per worker inside :class:`PlanPlugin` (bytes from
-:func:`api.service.prepared.plan_blob`); each partition is screened by :func:`api.service.screening.screen_records`
+:func:`api.service.prepared.plan_blob`); each partition is screened by :func:`api.service.screening_rows.screen_records`
 on the worker with the plan it holds, so a row is the local engine's row.
 """
 
@@ -18,7 +18,7 @@ import pandas as pd
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
 from api.service.prepared import plan_blob, plan_from_blob
-from api.service.screening import CHUNK, Progress, ScreeningJob, screen_records
+from api.service.screening_rows import CHUNK, Progress, ScreeningJob, screen_records
 from geo.plandata import PlanData
 
 _WORKER_PLANS: dict[str, PlanData] = {}
