@@ -26,6 +26,12 @@ MEDIA_JSON = "application/json"
 MEDIA_GEOJSON = "application/geo+json"
 MEDIA_HTML = "text/html"
 MEDIA_OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+#: bbox-crs values accepted → whether the bbox is latitude first
+BBOX_CRS = {CRS84: False, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h": False, "CRS84": False,
+            "OGC:CRS84": False, EPSG4326: True, "EPSG:4326": True}
+#: query parameters a download reads besides the items parameters (see api.routers.exports)
+EXPORT_PARAMETERS = ("crs", "geometry")
 CONFORMANCE_CLASSES = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -47,37 +53,42 @@ def shown(text: str, width: int = 60) -> str:
 
 
 def parse_bbox(
-    text: str | None, *, strict: bool = False, map_area: tuple[float, float, float, float] | None = None
+    text: str | None, *, strict: bool = False, map_area: tuple[float, float, float, float] | None = None,
+    lat_first: bool = False,
 ) -> tuple[float, float, float, float] | None:
-    """Parse a ``bbox`` parameter (``minLon,minLat,maxLon,maxLat`` in CRS84); the one parser every router uses.
+    """Parse a ``bbox`` parameter; the one parser every router uses.
+
+    Four numbers ``minLon,minLat,maxLon,maxLat`` or six ``minLon,minLat,minHeight,maxLon,maxLat,maxHeight``
+    (heights checked, then dropped: the layers are 2D), in CRS84.
 
     Parameters
     ----------
     strict
-        Require min < max (a map frame needs an area); the OGC items filter accepts a degenerate box.
+        Require min < max (a map frame needs an area); the OGC items filter accepts a degenerate box and a
+        box crossing the antimeridian (minLon > maxLon, as OGC API – Features allows).
     map_area
         When given, the box must overlap it (the plan's map area).
+    lat_first
+        The numbers give latitude before longitude (``bbox-crs=EPSG:4326``); the result is lon/lat.
 
     Raises
     ------
     BadRequestError
-        When the value does not hold exactly four finite numbers inside ±180/±90 with min ≤ max (min < max
-        when strict), or misses the map area.
+        When the value does not hold four or six finite numbers inside ±180/±90 with min ≤ max (min < max
+        when strict; minLon > maxLon allowed when not strict), or misses the map area.
     """
     if text is None:
         return None
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) == 6:
+    if len(parts) not in (4, 6):
         raise BadRequestError(
-            f"bbox {shown(text)}: 3D bounding boxes (6 numbers) are not supported; give minLon,minLat,maxLon,maxLat"
+            f"bbox {shown(text)}: expected 4 comma-separated numbers (four numbers minLon,minLat,maxLon,maxLat) "
+            f"or 6 (with heights), got {len(parts)}"
         )
-    if len(parts) != 4:
-        raise BadRequestError(
-            f"bbox {shown(text)}: expected 4 comma-separated numbers (four numbers minLon,minLat,maxLon,maxLat), "
-            f"got {len(parts)}"
-        )
+    axis = ("minLat", "minLon", "maxLat", "maxLon") if lat_first else ("minLon", "minLat", "maxLon", "maxLat")
+    names = axis if len(parts) == 4 else (axis[0], axis[1], "minHeight", axis[2], axis[3], "maxHeight")
     values: list[float] = []
-    for name, part in zip(("minLon", "minLat", "maxLon", "maxLat"), parts, strict=True):
+    for name, part in zip(names, parts, strict=True):
         try:
             value = float(part)
         except ValueError:
@@ -88,13 +99,21 @@ def parse_bbox(
         if not math.isfinite(value):
             raise BadRequestError(f"bbox {shown(text)}: {name} must be a finite number, got {shown(part)}")
         values.append(value)
+    if len(values) == 6:
+        if values[2] > values[5]:
+            raise BadRequestError(f"bbox {shown(text)}: minHeight {values[2]} is greater than maxHeight {values[5]}")
+        values = [values[0], values[1], values[3], values[4]]
+    if lat_first:
+        values = [values[1], values[0], values[3], values[2]]
     x0, y0, x1, y1 = values
+    order = "latitude first, as bbox-crs EPSG:4326 says" if lat_first else "longitude first, then latitude"
     for name, value, limit in (("minLon", x0, 180), ("maxLon", x1, 180), ("minLat", y0, 90), ("maxLat", y1, 90)):
         if abs(value) > limit:
-            raise BadRequestError(
-                f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit} (longitude first, then latitude)"
-            )
-    for low, high, lo_name, hi_name in ((x0, x1, "minLon", "maxLon"), (y0, y1, "minLat", "maxLat")):
+            raise BadRequestError(f"bbox {shown(text)}: {name} {value} is outside -{limit}..{limit} ({order})")
+    pairs = [(y0, y1, "minLat", "maxLat")]
+    if strict or x0 <= x1:
+        pairs.insert(0, (x0, x1, "minLon", "maxLon"))
+    for low, high, lo_name, hi_name in pairs:
         if low > high or (strict and low == high):
             relation = "greater than" if low > high else "equal to"
             raise BadRequestError(f"bbox {shown(text)}: {lo_name} {low} is {relation} {hi_name} {high} (need min < max)")
@@ -116,13 +135,57 @@ def parse_frame_bbox(
     return parse_bbox(text, strict=True, map_area=map_area)
 
 
-def parse_bbox_crs(text: str | None) -> None:
-    """Accept only CRS84 (or WGS84 lon/lat aliases) as ``bbox-crs``."""
+def parse_bbox_crs(text: str | None) -> bool:
+    """Whether ``bbox-crs`` puts latitude first: False for CRS84 (the default), True for EPSG:4326.
+
+    EPSG:4326's axis order is latitude, longitude; a client naming it means its bbox is lat/lon.
+    """
+    if text is None:
+        return False
+    value = text.strip()
+    if value not in BBOX_CRS:
+        raise BadRequestError(f"bbox-crs {shown(text)} is not supported; use {CRS84} (longitude, latitude) "
+                              f"or {EPSG4326} (latitude, longitude)")
+    return BBOX_CRS[value]
+
+
+def parse_datetime(text: str | None) -> None:
+    """Check a ``datetime`` parameter: an RFC 3339 date or date-time, or an interval ``start/end`` whose ends
+    may be ``..`` or empty (open). The layers carry no time, so a valid value selects every feature.
+
+    Raises
+    ------
+    BadRequestError
+        When the value is neither.
+    """
     if text is None:
         return
-    accepted = {CRS84, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h", "CRS84", "OGC:CRS84", "EPSG:4326"}
-    if text.strip() not in accepted:
-        raise BadRequestError(f"bbox-crs {shown(text)} is not supported; only {CRS84} (longitude, latitude)")
+    ends = text.split("/")
+    if len(ends) > 2 or not text.strip():
+        raise BadRequestError(f"datetime {shown(text)}: give an RFC 3339 instant (2024-05-01T12:00:00Z, "
+                              "2024-05-01) or an interval start/end ('..' for an open end)")
+    parsed = []
+    for end in ends:
+        end = end.strip()
+        if len(ends) == 2 and end in ("", ".."):
+            parsed.append(None)
+            continue
+        try:
+            if len(end) == 10:
+                parsed.append(dt.datetime.combine(dt.date.fromisoformat(end), dt.time(), dt.UTC))
+            elif "T" in end.upper() and len(end) >= 19:
+                value = dt.datetime.fromisoformat(end.upper().replace("Z", "+00:00"))
+                parsed.append(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+            else:
+                raise ValueError(end)
+        except ValueError:
+            raise BadRequestError(
+                f"datetime {shown(text)}: {shown(end)} is not an RFC 3339 date or date-time "
+                "(2024-05-01T12:00:00Z, 2024-05-01; '..' for an open end)") from None
+    if len(parsed) == 2 and parsed[0] is None and parsed[1] is None:
+        raise BadRequestError(f"datetime {shown(text)}: an interval needs at least one end")
+    if len(parsed) == 2 and None not in parsed and parsed[0] > parsed[1]:
+        raise BadRequestError(f"datetime {shown(text)}: the interval starts after it ends")
 
 
 def parse_int(name: str, text: str | None, *, default: int, minimum: int, maximum: int | None = None) -> int:
@@ -177,11 +240,13 @@ def select_features(
     mask = np.ones(len(frame), dtype=bool)
     if bbox is not None and len(frame):
         x0, y0, x1, y1 = bbox
-        # the envelope of the corners: a point or a line when the box is degenerate, so it still intersects
-        query = shapely.envelope(shapely.multipoints([(x0, y0), (x1, y1)]))
-        hits = frame.sindex.query(query, predicate="intersects")
+        # minLon > maxLon crosses the antimeridian: the box is two boxes, east and west of it
+        boxes = [(x0, y0, x1, y1)] if x0 <= x1 else [(x0, y0, 180.0, y1), (-180.0, y0, x1, y1)]
         in_box = np.zeros(len(frame), dtype=bool)
-        in_box[hits] = True
+        for a, b, c, d in boxes:
+            # the envelope of the corners: a point or a line when the box is degenerate, so it still intersects
+            query = shapely.envelope(shapely.multipoints([(a, b), (c, d)]))
+            in_box[frame.sindex.query(query, predicate="intersects")] = True
         mask &= in_box
     for name, raw in (filters or {}).items():
         if name not in frame.columns or name == frame.geometry.name:

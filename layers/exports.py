@@ -38,6 +38,8 @@ from layers.errors import ExportError
 WGS84_EPSG = 4326
 #: XDATA application name under which DXF entities carry their attributes
 DXF_APPID = "PLANMAP"
+#: GeoPackage version written (GDAL 3.6 warns on 1.4, GDAL ≥ 3.9's default)
+GPKG_VERSION = "1.2"
 DXF_LABEL_SUFFIX = "-注记"
 CsvGeometry = Literal["wkt", "xy"]
 
@@ -241,12 +243,29 @@ def export_layer(
     filename = f"{spec.id}{suffix}.{fmt.extension}"
     path = Path(directory) / filename
     if fmt.key == "dxf":
-        write_dxf(table, spec, path)
+        write_dxf(table, spec, path, crs=out_crs)
     elif fmt.key == "csv":
         _write_csv(table, path, csv_geometry, projected=out_crs.is_projected)
     else:
         _write_gdal(table, spec, fmt, path, out_crs)
     return ExportResult(path=path, format=fmt, filename=filename, crs=out_crs, count=len(table))
+
+
+def kml_booleans(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Boolean columns as integers 1/0 for KML.
+
+    LIBKML writes a boolean as ``type="bool"`` with ``true``/``false``, which GDAL before 3.7 (QGIS 3.22) reads
+    as an integer field holding 0 for every value; ``type="int"`` with 1/0 reads back alike everywhere.
+    """
+    out = table.copy()
+    for column in out.columns:
+        series = out[column]
+        if column == out.geometry.name:
+            continue
+        values = series.dropna()
+        if pd.api.types.is_bool_dtype(series) or (len(values) and values.map(lambda v: isinstance(v, bool | np.bool_)).all()):
+            out[column] = series.map(lambda v: None if _missing(v) else int(bool(v))).astype("Int32")
+    return out
 
 
 def _write_gdal(table: gpd.GeoDataFrame, spec: LayerSpec, fmt: ExportFormat, path: Path, crs: CRS) -> None:
@@ -257,6 +276,8 @@ def _write_gdal(table: gpd.GeoDataFrame, spec: LayerSpec, fmt: ExportFormat, pat
             layer_options["RFC7946"] = "YES"
         layer_options["WRITE_NAME"] = "NO"
     elif fmt.key == "gpkg":
+        # GeoPackage 1.2: what GDAL 3.6 / QGIS 3.22 read without a warning (GDAL ≥ 3.9 writes 1.4 by default)
+        dataset_options["VERSION"] = GPKG_VERSION
         layer_options["IDENTIFIER"] = spec.title.zh
         layer_options["DESCRIPTION"] = f"{spec.title.en}. Source: {spec.provenance.source}"
     elif fmt.key == "kml":
@@ -264,6 +285,7 @@ def _write_gdal(table: gpd.GeoDataFrame, spec: LayerSpec, fmt: ExportFormat, pat
         dataset_options["NAME"] = spec.title.zh
         layer_options["NAME"] = spec.title.zh
         layer_options["DESCRIPTION"] = f"{spec.title.en}. Source: {spec.provenance.source}"
+        table = kml_booleans(table)
     pyogrio.write_dataframe(
         table, path, layer=spec.id, driver=fmt.driver, encoding="UTF-8",
         layer_options=layer_options or None, dataset_options=dataset_options or None,
@@ -371,12 +393,16 @@ def _rgb(hex_colour: str | None) -> tuple[int, int, int] | None:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
-def write_dxf(table: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
+def write_dxf(table: gpd.GeoDataFrame, spec: LayerSpec, path: Path, crs: CRS | None = None) -> None:
     """Write projected features as a DXF R2004 drawing (code page ANSI_936) with labels and XDATA attributes.
 
     R2004 with the GBK code page reads correctly in AutoCAD, in Chinese CAD programs and in GDAL/QGIS (which
     decode R2007+ files by their declared code page, garbling UTF-8 Chinese). Characters outside GBK are
     written as ``\\U+XXXX`` escapes, which AutoCAD renders.
+
+    DXF has no CRS field: ``crs`` is written as the drawing's custom properties ``CRS`` (``EPSG:4550``) and
+    ``CRS_NAME`` (``DWGPROPS`` in AutoCAD) and in ``$PROJECTNAME``; the file name and the download's
+    ``Content-Crs`` header say it too.
     """
     import ezdxf
     from ezdxf import colors, units
@@ -385,6 +411,11 @@ def write_dxf(table: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
     doc.encoding = DXF_CODEPAGE
     doc.units = units.M
     doc.header["$MEASUREMENT"] = 1
+    if crs is not None:
+        code = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
+        doc.header["$PROJECTNAME"] = code
+        doc.header.custom_vars.append("CRS", code)
+        doc.header.custom_vars.append("CRS_NAME", cad_text(crs.name))
     doc.appids.add(DXF_APPID)
     doc.styles.new("PLANMAP_CJK", dxfattribs={"font": "simsun.ttc"})
     msp = doc.modelspace()

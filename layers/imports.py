@@ -509,7 +509,11 @@ def read_sites(path: Path | str, *, crs: str | None = None) -> gpd.GeoDataFrame:
         data, filename = buffer.getvalue(), path.with_suffix(".zip").name
     else:
         data, filename = path.read_bytes(), path.name
-    result = read_site_file(data, filename, crs, max_features=None, max_bytes=None, any_epsg=True)
+    return sites_frame(read_site_file(data, filename, crs, max_features=None, max_bytes=None, any_epsg=True))
+
+
+def sites_frame(result: ImportResult) -> gpd.GeoDataFrame:
+    """The features of a read file as the frame batch screening takes (see :func:`read_sites`)."""
     rows = []
     for site in result.sites:
         own_id = next((site.properties[k] for k in _ID_FIELDS if site.properties.get(k) not in (None, "")), None)

@@ -78,6 +78,13 @@ def _fill_provenance(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFra
     return frame
 
 
+def _blank_id(value: object) -> bool:
+    """Whether a feature id is missing: null, NaN or blank text."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
 @register("geojson")
 def read_geojson(spec: LayerSpec, path: Path) -> LayerData:
     """A GeoJSON FeatureCollection in EPSG:4326 whose features have a string ``id`` property."""
@@ -93,6 +100,11 @@ def read_geojson(spec: LayerSpec, path: Path) -> LayerData:
         frame["id"] = pd.Series(dtype=str)  # an empty layer is valid; GDAL reports no fields for it
     if "id" not in frame.columns:
         raise ProviderError(f"layer {spec.id!r}: {path} has no 'id' property on its features")
+    missing = [int(i) for i in range(len(frame)) if _blank_id(frame["id"].iloc[i])]
+    if missing:
+        shown = ", ".join(str(i + 1) for i in missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise ProviderError(f"layer {spec.id!r}: {path}: {len(missing)} feature(s) without an 'id' (feature "
+                            f"number {shown}); every feature needs a non-empty id")
     frame["id"] = frame["id"].astype(str)
     frame = frame.set_index("id", drop=False)
     frame.index.name = None

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, SettingsDep
 from api.service import accessibility as use
 from api.service.accessibility import MAX_COVERAGE_M, MAX_MINUTES, MAX_NEAREST
 from geo.accessibility import DEFAULT_DETOUR_FACTOR, DEFAULT_SPEED_M_PER_MIN
@@ -64,6 +64,7 @@ def get_nearest(
                                  "facility of one kind")
 def get_coverage(
     service: ServiceDep,
+    settings: SettingsDep,
     ruleset: Annotated[str | None, Query(description="Ruleset id with accessibility criteria; default: the "
                                                     "plan's service-circle ruleset")] = None,
     target: Annotated[str | None, Query(description="A target key of one of its accessibility criteria (e.g. culture, "
@@ -84,7 +85,7 @@ def get_coverage(
     ``area_m2``, ``covered_m2``, ``share``. A kind without facilities is a real answer: nothing covered,
     share 0, and a note.
     """
-    return use.coverage_collection(service, ruleset, target, distance)
+    return use.coverage_collection(service, ruleset, target, distance, cache_step=settings.coverage_step_m)
 
 
 @router.get("/coverage/summary", summary="服务圈覆盖率: the share of the district and of each subdistrict "

@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, SettingsDep
 from api.errors import NotFoundError
-from api.service.models import CheckRequest
+from api.service.models import CheckRequest, check_site_size
 from geo.rules.report import AuditReport, CheckReport, RulesetSummary
 
 router = APIRouter(tags=["checks"])
@@ -35,13 +35,14 @@ def get_ruleset(service: ServiceDep, ruleset_id: str) -> dict[str, Any]:
 
 
 @router.post("/api/checks/site", response_model=CheckReport, summary="Check a site against a ruleset")
-def check_site(service: ServiceDep, request: CheckRequest) -> dict[str, Any]:
+def check_site(service: ServiceDep, settings: SettingsDep, request: CheckRequest) -> dict[str, Any]:
     """Measure the site, judge every criterion (pass / fail / needs-data / manual) and place it in the plan.
 
     Errors: 422 for an unusable geometry (malformed, empty, NaN, self-intersecting beyond repair, swapped
     lat/lon, projected metres, too large, wrong type for the ruleset); 400 for an unknown ruleset, attribute or
     parameter, or a value of the wrong type.
     """
+    check_site_size(request.geometry, max_parts=settings.max_site_parts, max_vertices=settings.max_site_vertices)
     return service.check_site(request.geometry, request.ruleset, attributes=request.attributes,
                               parameters=request.parameters)
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response
 
 from api import ogc
-from api.deps import ServiceDep
+from api.deps import ServiceDep, SettingsDep
 from api.errors import BadRequestError
 from api.responses import export_to_response
 from api.service.exports import (
@@ -31,7 +31,7 @@ from api.service.exports import (
     resolve_map_selection,
     with_site,
 )
-from api.service.models import CheckRequest
+from api.service.models import CheckRequest, check_site_size
 from layers.exports import FORMATS as EXPORT_FORMATS
 from maps.sheet import MEDIA_TYPES
 
@@ -82,6 +82,7 @@ def _ascii(name: str) -> str:
 @router.post("/export/check-report.pdf", summary="Check report 选址检查报告 (PDF)", response_class=Response)
 def export_check_report(
     store: ServiceDep,
+    settings: SettingsDep,
     body: Annotated[CheckRequest, Body()],
     lang: Annotated[str, Query(description="zh or en")] = "zh",
     title: Annotated[str | None, Query(description="Title of the report")] = None,
@@ -91,6 +92,7 @@ def export_check_report(
         raise BadRequestError(f"title is longer than {MAX_TITLE_LENGTH} characters")
     report_date = parse_date(date)
     language = parse_lang(lang)
+    check_site_size(body.geometry, max_parts=settings.max_site_parts, max_vertices=settings.max_site_vertices)
     report = store.check_site(body.geometry, body.ruleset, attributes=body.attributes, parameters=body.parameters)
     content = render_report(store, report, lang=language, date=report_date, title=title)
     return Response(content, media_type=MEDIA_TYPES["pdf"],

@@ -6,6 +6,7 @@ formats of :mod:`api.routers.exports`) wins over the ``Accept`` header; without 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from api import ogc, sites_ogc
 from api.deps import ServiceDep, SettingsDep, base_url
 from api.errors import BadRequestError
+from api.middleware import etag_of
 from api.responses import items_export_response
 from api.service import PlanService
 from layers.catalogue import GROUP_EN, GROUPS, LayerSpec
@@ -225,21 +227,23 @@ def items(
         str | None,
         Query(description="minLon,minLat,maxLon,maxLat (WGS84 longitude/latitude): features intersecting it"),
     ] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="Only CRS84 is supported")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS84 (default) or EPSG:4326 (lat/lon)")] = None,
     limit: Annotated[
         str | None, Query(description="Page size (default and maximum from the service settings)")
     ] = None,
     offset: Annotated[str | None, Query(description="Number of features to skip (paging)")] = None,
-    datetime: Annotated[str | None, Query(description="Accepted and ignored: the layers carry no time")] = None,
+    datetime: Annotated[str | None, Query(description="RFC 3339 instant or interval: checked, then ignored (the "
+                                                       "layers carry no time)")] = None,
 ) -> Response:
     spec = store.spec(collection_id)
     frame = store.layer(spec.id)
     export_format = f is not None and f.strip().lower() not in ITEM_FORMATS
     fmt = f.strip().lower() if export_format else _negotiate(request, f, ITEM_FORMATS)
-    ogc.parse_bbox_crs(bbox_crs)
+    lat_first = ogc.parse_bbox_crs(bbox_crs)
+    ogc.parse_datetime(datetime)
     selection = ogc.select_features(
         frame,
-        bbox=ogc.parse_bbox(bbox),
+        bbox=ogc.parse_bbox(bbox, lat_first=lat_first),
         filters=ogc.property_filters(request.query_params.multi_items(), frame) if not export_format else
         _export_filters(request, frame),
     )
@@ -248,9 +252,10 @@ def items(
 
     page_size = ogc.parse_int("limit", limit, default=min(settings.default_limit, settings.max_limit),
                               minimum=1, maximum=settings.max_limit)
-    start = ogc.parse_int("offset", offset, default=0, minimum=0)
-    page = selection.iloc[start:start + page_size]
     matched = len(selection)
+    start = ogc.parse_int("offset", offset, default=0, minimum=0)
+    first = min(start, matched)  # a huge offset is an empty page, not an overflow
+    page = selection.iloc[first:first + page_size]
     base = base_url(request, settings)
     path = f"{_collection_path(spec)}/items"
     params = request.query_params.multi_items()
@@ -274,9 +279,11 @@ def items(
         "features": features,
         "numberMatched": matched,
         "numberReturned": len(features),
-        "timeStamp": ogc.now_iso(),
         "links": links,
     }
+    # the ETag covers the page, not timeStamp (which changes every second): a revalidation gets a 304
+    etag = etag_of(json.dumps([fmt, document, store.data_hash], sort_keys=True, default=str).encode())
+    document["timeStamp"] = ogc.now_iso()
     if fmt == "html":
         html_links = {
             "next": _page_url(base, path, params, "html", page_size, start + page_size)
@@ -290,16 +297,19 @@ def items(
         shared = {name: page[name].iloc[0] for name in ("source", "method")
                   if name in page.columns and len(page) and page[name].nunique(dropna=False) == 1}
         columns = [(name, title) for name, title in columns if name not in shared]
-        return _html("features_items.html", doc=document, spec=spec, home=base, columns=columns,
-                     shared=shared,
-                     collection_path=_collection_path(spec), page_links=html_links, offset=start,
-                     limit=page_size, attribution=ogc.layer_attribution(spec),
-                     quote_id=ogc.quote_id)
-    return _json(document, geojson=True)
+        page_html = _html("features_items.html", doc=document, spec=spec, home=base, columns=columns,
+                          shared=shared,
+                          collection_path=_collection_path(spec), page_links=html_links, offset=start,
+                          limit=page_size, attribution=ogc.layer_attribution(spec),
+                          quote_id=ogc.quote_id)
+        page_html.headers["ETag"] = etag
+        return page_html
+    response = _json(document, geojson=True)
+    response.headers["ETag"] = etag
+    return response
 
 
-#: query parameters a download reads besides the items parameters (see api.routers.exports)
-EXPORT_PARAMETERS = ("crs", "geometry")
+EXPORT_PARAMETERS = ogc.EXPORT_PARAMETERS
 
 
 def _export_filters(request: Request, frame: gpd.GeoDataFrame) -> dict[str, str]:

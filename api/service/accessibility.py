@@ -124,7 +124,7 @@ def nearest_features(store: PlanService, lon: float, lat: float, layer: str | No
 
 
 def coverage_collection(store: PlanService, ruleset: str | None = None, target: str | None = None,
-                        distance: float | None = None) -> dict[str, Any]:
+                        distance: float | None = None, *, cache_step: float | None = None) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (EPSG:4326): the coverage, then one feature per subdistrict.
 
     The first feature is the covered part of the district (the area within ``distance_m`` of walking along
@@ -134,6 +134,10 @@ def coverage_collection(store: PlanService, ruleset: str | None = None, target: 
     (layer ``subdistricts``, when the plan has it) follows with its covered part as geometry and ``name``,
     ``area_m2``, ``covered_m2``, ``share``. A kind without facilities is a real answer: nothing covered,
     share 0, and a note.
+
+    With ``cache_step``, only the ruleset's distance and multiples of ``cache_step`` metres are kept in the
+    plan's coverage cache (at most ``MAX_COVERAGE_M / cache_step`` per target): other distances are computed
+    and not kept, so a client varying the distance cannot push the common answers out.
     """
     chosen, rules = _coverage_target(store, ruleset or default_coverage_ruleset(store), target)
     if distance is not None:
@@ -141,7 +145,9 @@ def coverage_collection(store: PlanService, ruleset: str | None = None, target: 
         if not 0 < distance <= MAX_COVERAGE_M:
             raise BadRequestError(
                 f"distance (metres) must be greater than 0 and at most {MAX_COVERAGE_M:g}, got {distance:g}")
-    result = _cached_coverage(store, rules.id, chosen, distance)
+    on_grid = distance is None or not cache_step or math.isclose(distance / cache_step, round(distance / cache_step))
+    result = (_cached_coverage(store, rules.id, chosen, distance) if on_grid
+              else _compute_coverage(store, chosen, distance))
     features = [result["feature"], *result["subdistricts"]]
     return {"type": "FeatureCollection", "ruleset": rules.id, "numberReturned": len(features),
             "attribution": _attribution(store), "features": features}

@@ -6,7 +6,7 @@ Texts are UTF-8, times ISO 8601 UTC strings (``2025-05-01T08:00:00.000Z``), JSON
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, Table, Text, UniqueConstraint
 
 from api.store.geometry import Geometry
 
@@ -90,6 +90,36 @@ audit_log = Table(
     Column("after_version", Integer),
     Column("detail", Text),
 )
+
+#: batch screening jobs (migration 0002): the uploaded file and the result rows (GeoParquet) as blobs;
+#: ``state`` is queued, running, done, failed or cancelled; not part of a backup (jobs expire)
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Text, primary_key=True),
+    Column("plan", Text, nullable=False),
+    Column("data_hash", Text, nullable=False),
+    Column("ruleset", Text, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("options", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("input", LargeBinary, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("counts", Text),
+    Column("error", Text),
+    Column("cancel", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("worker", Text),
+    Column("created", Text, nullable=False),
+    Column("started", Text),
+    Column("finished", Text),
+    Column("heartbeat", Text),
+    Column("expires", Text, nullable=False),
+    Column("result", LargeBinary),
+)
+Index("ix_jobs_state", jobs.c.state, jobs.c.created)
+Index("ix_jobs_expires", jobs.c.expires)
 
 #: tables in the order a copy (backup, restore) writes them
 TABLES = (users, api_tokens, sessions, sites, site_versions, audit_log)
