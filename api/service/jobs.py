@@ -74,17 +74,6 @@ def _read(data: bytes, filename: str, crs: str | None, *, max_bytes: int | None 
                                       any_epsg=True))
 
 
-def _validate(job: ScreeningJob, sites: gpd.GeoDataFrame) -> None:
-    unknown = sorted(set(job.attr_fields) - set(job.ruleset.attributes))
-    if unknown:
-        raise BadRequestError(f"attr_field names unknown attribute(s) {', '.join(unknown)} of ruleset "
-                              f"{job.ruleset.id!r}; attributes: {', '.join(sorted(job.ruleset.attributes)) or 'none'}")
-    missing = sorted({c for c in job.attr_fields.values() if c not in sites.columns})
-    if missing:
-        raise BadRequestError(f"attr_field names column(s) {', '.join(missing)} not in the file; columns: "
-                              f"{', '.join(c for c in sites.columns if c != sites.geometry.name)}")
-
-
 class JobService:
     """The job use cases over one store, for the plans one process serves.
 
@@ -136,7 +125,7 @@ class JobService:
             raise BadRequestError("ruleset: 必填 required (a ruleset id, see /api/rulesets)")
         job = ScreeningJob.for_plan(service, ruleset.strip(), attr_fields, parameters)
         sites = _read(data, filename, crs, max_bytes=self.max_bytes, max_features=self.max_features)
-        _validate(job, sites)
+        job.check_fields(sites, "attr_field")
         now = datetime.now(UTC)
         record = {
             "id": secrets.token_hex(8), "plan": service.plan_id, "data_hash": service.data_hash,

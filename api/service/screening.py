@@ -116,14 +116,7 @@ def screen(data: PlanData, job: ScreeningJob, sites: gpd.GeoDataFrame, *, engine
     progress
         Called with (sites done, total) as work completes.
     """
-    unknown = sorted(set(job.attr_fields) - set(job.ruleset.attributes))
-    if unknown:
-        raise BadRequestError(f"--attr-field names unknown attribute(s) {', '.join(unknown)} of ruleset "
-                              f"{job.ruleset.id!r}; attributes: {', '.join(sorted(job.ruleset.attributes)) or 'none'}")
-    missing = sorted({c for c in job.attr_fields.values() if c not in sites.columns})
-    if missing:
-        raise BadRequestError(f"--attr-field names column(s) {', '.join(missing)} not in the file; columns: "
-                              f"{', '.join(c for c in sites.columns if c != sites.geometry.name)}")
+    job.check_fields(sites)
     workers = max(1, workers or os.cpu_count() or 1)
     started = time.perf_counter()
     if engine == "local":

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from api.service.errors import BadRequestError
 from geo.checks import run_check
 from geo.errors import GeoError
 from geo.plandata import PlanData
@@ -53,6 +54,21 @@ class ScreeningJob:
         ruleset = service.ruleset(ruleset_id)
         return cls(ruleset, dict(attr_fields or {}), {**service.plan_parameters(ruleset), **(parameters or {})},
                    as_reference=service.adoption(ruleset.id)["status"] == "reference")
+
+    def check_fields(self, sites: gpd.GeoDataFrame, option: str = "--attr-field") -> None:
+        """Refuse an attribute mapping that names an attribute the ruleset lacks or a column the file lacks.
+
+        ``option`` is how the caller calls the mapping in its messages (``--attr-field``, ``attr_field``).
+        """
+        unknown = sorted(set(self.attr_fields) - set(self.ruleset.attributes))
+        if unknown:
+            known = ", ".join(sorted(self.ruleset.attributes)) or "none"
+            raise BadRequestError(f"{option} names unknown attribute(s) {', '.join(unknown)} of ruleset "
+                                  f"{self.ruleset.id!r}; attributes: {known}")
+        missing = sorted({c for c in self.attr_fields.values() if c not in sites.columns})
+        if missing:
+            raise BadRequestError(f"{option} names column(s) {', '.join(missing)} not in the file; columns: "
+                                  f"{', '.join(c for c in sites.columns if c != sites.geometry.name)}")
 
     def columns(self) -> list[str]:
         """The row's columns, geometry excepted, in order."""
