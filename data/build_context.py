@@ -143,48 +143,51 @@ def _clean_name(name: str) -> str:
     return re.sub(r"[（(].*?[）)]$", "", name).strip()
 
 
-def _english_names() -> dict[str, str]:
-    """zh name -> English name from the game station list (alternate_names hold the Chinese name)."""
-    raw = json.loads((TRANSIT / "features.json").read_text(encoding="utf-8"))
-    out: dict[str, str] = {}
-    for feature in raw["features"]:
-        props = feature["properties"]
-        for alt in props.get("alternate_names") or []:
-            out.setdefault(alt, props["name"])
-    return out
-
-
-def build_transit_stations(routes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    raw = json.loads((TRANSIT / "dalian.geojson").read_text(encoding="utf-8"))
-    x0, y0, x1, y1 = MAP_AREA
+def station_clusters(raw: dict[str, Any], map_area: tuple[float, float, float, float], to_metric: Any,
+                     cluster_m: float = STATION_CLUSTER_M) -> dict[tuple[str, str], list[list[dict[str, Any]]]]:
+    """The named station and stop nodes of an OSM export inside ``map_area``, grouped per station: nodes of the
+    same cleaned name and mode within ``cluster_m`` of each other (station nodes first, then by OSM id)."""
+    x0, y0, x1, y1 = map_area
     nodes = []
     for feature in raw["features"]:
         if feature["geometry"]["type"] != "Point":
             continue
         tags = feature["properties"]
         lon, lat = feature["geometry"]["coordinates"]
-        if not (x0 <= lon <= x1 and y0 <= lat <= y1) or not tags.get("name"):
-            continue
         mode = _mode(tags)
-        if mode is None:
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1) or not tags.get("name") or mode is None:
             continue
-        is_station = tags.get("public_transport") == "station" or tags.get("railway") == "station"
-        nodes.append({"tags": tags, "mode": mode, "name": _clean_name(tags["name"]), "station": is_station,
+        nodes.append({"tags": tags, "mode": mode, "name": _clean_name(tags["name"]),
+                      "station": tags.get("public_transport") == "station" or tags.get("railway") == "station",
                       "point": shapely.Point(round(lon, 7), round(lat, 7))})
-
-    # group the nodes of one station: same cleaned name and mode, close together
     groups: dict[tuple[str, str], list[list[dict[str, Any]]]] = defaultdict(list)
     for node in sorted(nodes, key=lambda n: (not n["station"], n["tags"]["@id"])):
         clusters = groups[(node["name"], node["mode"])]
         here = to_metric(node["point"])
         for cluster in clusters:
-            if min(here.distance(to_metric(m["point"])) for m in cluster) <= STATION_CLUSTER_M:
+            if min(here.distance(to_metric(m["point"])) for m in cluster) <= cluster_m:
                 cluster.append(node)
                 break
         else:
             clusters.append([node])
+    return groups
 
-    english = _english_names()
+
+def english_names(path: Any) -> dict[str, str]:
+    """Chinese alternate name → English name, from a metro-tools ``features.json``."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for feature in raw["features"]:
+        for alt in feature["properties"].get("alternate_names") or []:
+            out.setdefault(alt, feature["properties"]["name"])
+    return out
+
+
+def build_transit_stations(routes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    raw = json.loads((TRANSIT / "dalian.geojson").read_text(encoding="utf-8"))
+    groups = station_clusters(raw, MAP_AREA, to_metric)
+
+    english = english_names(TRANSIT / "features.json")
     boundary = boundary_wgs84()
     route_metric = {line: to_metric(info["geometry"]) for line, info in routes.items()}
     features = []

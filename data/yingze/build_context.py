@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from typing import Any
 
 import shapely
 
-from data.build_context import _clean_name, _mode  # the OSM tag rules are the same for every plan
+from data.build_context import english_names, station_clusters  # the OSM rules are every plan's
 from data.yingze.common import (
     BOUNDARIES,
     MAP_AREA,
@@ -126,41 +125,10 @@ def build_transit_lines(routes: dict[str, shapely.Geometry]) -> list[dict[str, A
     return features
 
 
-def _english_names() -> dict[str, str]:
-    raw = json.loads((TRANSIT / "features.json").read_text(encoding="utf-8"))
-    out: dict[str, str] = {}
-    for feature in raw["features"]:
-        for alt in feature["properties"].get("alternate_names") or []:
-            out.setdefault(alt, feature["properties"]["name"])
-    return out
-
-
 def build_transit_stations(routes: dict[str, shapely.Geometry]) -> list[dict[str, Any]]:
     raw = json.loads((TRANSIT / "taiyuan.geojson").read_text(encoding="utf-8"))
-    x0, y0, x1, y1 = MAP_AREA
-    nodes = []
-    for feature in raw["features"]:
-        if feature["geometry"]["type"] != "Point":
-            continue
-        tags = feature["properties"]
-        lon, lat = feature["geometry"]["coordinates"]
-        mode = _mode(tags)
-        if not (x0 <= lon <= x1 and y0 <= lat <= y1) or not tags.get("name") or mode is None:
-            continue
-        nodes.append({"tags": tags, "mode": mode, "name": _clean_name(tags["name"]),
-                      "station": tags.get("public_transport") == "station" or tags.get("railway") == "station",
-                      "point": shapely.Point(round(lon, 7), round(lat, 7))})
-    groups: dict[tuple[str, str], list[list[dict[str, Any]]]] = defaultdict(list)
-    for node in sorted(nodes, key=lambda n: (not n["station"], n["tags"]["@id"])):
-        clusters = groups[(node["name"], node["mode"])]
-        here = to_metric(node["point"])
-        for cluster in clusters:
-            if min(here.distance(to_metric(m["point"])) for m in cluster) <= STATION_CLUSTER_M:
-                cluster.append(node)
-                break
-        else:
-            clusters.append([node])
-    english = _english_names()
+    groups = station_clusters(raw, MAP_AREA, to_metric, STATION_CLUSTER_M)
+    english = english_names(TRANSIT / "features.json")
     boundary = boundary_wgs84()
     tracks = {LINES[k][0]: to_metric(g) for k, g in routes.items()}
     features, used = [], set()
