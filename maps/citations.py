@@ -18,8 +18,11 @@ _SEED_WITH_TITLE = re.compile(r"([^;；,，()（）]+?)\s*\(seed (\d{3})\)")
 _SEED = re.compile(r"\bseeds? (\d{3})\b")
 _PATH = re.compile(r"(?:\.\./|\b[\w-]+/)[\w./-]*\.(?:md|py|geojson|json|ya?ml|csv|osm|txt)\b|"
                    r"\b[\w-]+\.(?:md|py|geojson|json|ya?ml|osm)\b")
-_FACTS = re.compile(r"(?:\s*\band)?(?:\s*\bthe)?\s*\(?\b(?:place )?facts\b(?:\s*§\s*[\d–\-]+(?:\s*[,，、]\s*§?\s*[\d–\-]+)*)?\)?", re.IGNORECASE)
-_SECTION = re.compile(r"§\s*[\d–\-]+(?:\s*§\s*[\d–\-]+)*")
+#: a section mark of our notes: §4, §4.2, §4.1–§4.7, §0, §4.8–§4.10
+_NUMBERS = r"\d+(?:\.\d+)*(?:\s*[–\-]\s*§?\s*\d+(?:\.\d+)*)?"
+_FACTS = re.compile(r"(?:\s*\band)?(?:\s*\bthe)?\s*\(?\b(?:place )?facts\b(?:\s*§\s*" + _NUMBERS
+                    + r"(?:\s*[,，、]\s*§?\s*" + _NUMBERS + r")*)?\)?", re.IGNORECASE)
+_SECTION = re.compile(r"§\s*" + _NUMBERS + r"(?:\s*[,，、]?\s*§\s*" + _NUMBERS + r")*")
 _SEED_CODES = re.compile(r"[（(]\s*(?:0\d\d)(?:[^)）]*)[)）]")
 _EMPTY_BRACKETS = re.compile(r"[（(]\s*[,，;；、]*\s*[)）]")
 _SLUG_IDS = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+(?:\s*[,;]\s*[a-z0-9]+(?:-[a-z0-9]+)+)*$")
@@ -70,6 +73,9 @@ def readable(text: Any, docs: Mapping[str, str] | None = None) -> str:
         value = re.sub(r"\s*[;；]\s*(?=[;；]|$)", "", value)
         value = re.sub(r"^\s*[;；,，、]\s*", "", value)
         value = re.sub(r"\s*(?:and|,|，|、)\s*(?=[;；]|$)", "", value)
+        # a preposition whose object (a file path, our notes) was removed: "quoted in ;" → "quoted"
+        value = re.sub(r"\s+(?:in|from|of|via|and)\s*(?=[;；)）]|$)", "", value)
+        value = re.sub(r"(^|[;；(（])\s*and\s+", r"\1", value)  # "(path) and X" → "X"
     value = re.sub(r"\s+([,，;；)）])", r"\1", value)
     value = re.sub(r"\s{2,}", " ", value).strip(" ;；,，、")
     value = _balanced(value)
