@@ -191,12 +191,23 @@ class PlanSpec(_Strict):
     rulesets: dict[str, Adoption] = Field(default_factory=dict)
     #: the plan's night window [start, end] as HH:MM (Shanxi: 18:00–06:00); rulesets' hour items may use it
     night_window: tuple[str, str] | None = None
+    #: a CSV file in the plan's folder with attribute values per zone for the plan audit (zone_id, attribute,
+    #: value, unit, notes, source, date, author; see :mod:`layers.audit_values`); none: the audit asks for them
+    audit_values: str | None = None
 
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
             raise ValueError(f"must be an English slug, got {value!r}")
+        return value
+
+    @field_validator("audit_values")
+    @classmethod
+    def _values_file(cls, value: str | None) -> str | None:
+        if value is not None and (not value.endswith(".csv") or "/" in value or "\\" in value
+                                  or value.startswith(".")):
+            raise ValueError(f"must be the name of a .csv file in the plan's folder, got {value!r}")
         return value
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from geo.rules import Ruleset
+from layers.audit_values import ZoneValue, read_values_file, zone_ruleset
 from layers.catalogue import Catalogue, LayerSpec, load_catalogue
 from layers.errors import (
     CatalogueError,
@@ -72,6 +73,8 @@ class Plan:
             self.from_cache = True
         else:
             self._data = {spec.id: self._load(spec) for spec in self.catalogue.layers}
+        #: attribute values per zone from the plan's values file (``plan.audit_values``), validated here
+        self.audit_values: list[ZoneValue] = self._load_values()
 
     # ------------------------------------------------------------------ loading and validation
     def _load(self, spec: LayerSpec) -> LayerData:
@@ -215,6 +218,29 @@ class Plan:
         """Layers whose features are checkable zones (a ``zone_kind``), in catalogue order."""
         return [spec for spec in self.catalogue.layers if spec.zone_kind]
 
+    @cached_property
+    def zone_rulesets(self) -> dict[str, str | None]:
+        """Zone id → the ruleset the plan audit judges it with (None: not judged), first layer first."""
+        audits = self.audits
+        out: dict[str, str | None] = {}
+        for spec in self.zone_layers:
+            frame = self.layer(spec.id)
+            wanted = frame["ruleset"] if "ruleset" in frame.columns else None
+            for i, zone_id in enumerate(frame.index):
+                feature = {"ruleset": wanted.iloc[i]} if wanted is not None else {}
+                out.setdefault(str(zone_id), zone_ruleset(feature, spec.zone_kind, audits, self.rulesets))
+        return out
+
+    @property
+    def values_path(self) -> Path | None:
+        """The plan's values file (``plan.audit_values``), or None when the plan has none."""
+        name = self.catalogue.plan.audit_values
+        return self.plan_dir / name if name else None
+
+    def _load_values(self) -> list[ZoneValue]:
+        path = self.values_path
+        return [] if path is None else read_values_file(path, self.zone_rulesets, self.rulesets)
+
     # ------------------------------------------------------------------ rulesets
     def adoption(self, ruleset_id: str):
         """How this plan adopts a ruleset (status own / adopted / reference, audits, default, note)."""
@@ -265,7 +291,7 @@ class Plan:
         """SHA-256 of the catalogue, every data file and every adopted ruleset file: what a result rests on."""
         digest = hashlib.sha256()
         files = [self.catalogue_path, *(self.plan_dir / "data" / s.file for s in self.catalogue.layers),
-                 *self._ruleset_paths]
+                 *self._ruleset_paths, *([self.values_path] if self.values_path else [])]
         for path in files:
             digest.update(str(path.relative_to(path.parent.parent)).encode())
             digest.update(path.read_bytes())

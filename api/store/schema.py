@@ -121,8 +121,25 @@ jobs = Table(
 Index("ix_jobs_state", jobs.c.state, jobs.c.created)
 Index("ix_jobs_expires", jobs.c.expires)
 
+#: attribute values of the plan's zones given in the audit's form (migration 0003): every save is a new row, the
+#: highest ``version`` of a (plan, zone, attribute) is the current value; ``value`` is JSON, null = withdrawn
+zone_values = Table(
+    "zone_values", metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("plan", Text, nullable=False),
+    Column("zone_id", Text, nullable=False),
+    Column("attribute", Text, nullable=False),
+    Column("value", Text),
+    Column("version", Integer, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("saved", Text, nullable=False),
+    Column("note", Text),
+    UniqueConstraint("plan", "zone_id", "attribute", "version", name="uq_zone_values_version"),
+)
+Index("ix_zone_values_plan_zone", zone_values.c.plan, zone_values.c.zone_id)
+
 #: tables in the order a copy (backup, restore) writes them
-TABLES = (users, api_tokens, sessions, sites, site_versions, audit_log)
+TABLES = (users, api_tokens, sessions, sites, site_versions, audit_log, zone_values)
 #: GeoPackage feature tables: (table, identifier, description)
 FEATURE_TABLES = (
     ("sites", "已保存的选址 Saved sites", "Candidate sites saved by planners, current version"),
