@@ -14,7 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api import auth as auth_api
 from api import docs, errors, middleware, openapi
 from api import plans as plans_api
-from api.routers import accessibility, auth, checks, exports, features, jobs, maps, sites
+from api.routers import accessibility, audit_values, auth, checks, exports, features, jobs, maps, sites
 from api.service import PlanRegistry
 from api.service.jobs import JobRunner
 from api.service.workbench import Workbench
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(features.router)
     app.include_router(checks.router)
+    app.include_router(audit_values.router)
     app.include_router(jobs.router)
     app.include_router(accessibility.router)
     app.include_router(maps.router)

@@ -80,7 +80,10 @@ def error_body(code: str, description: str, status: int) -> dict:
 
 def _handler(status: int, code: str):
     async def handle(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body(code, str(exc), status), status_code=status)
+        body = error_body(code, str(exc), status)
+        if getattr(exc, "fields", None):  # refused values, field by field (api.service.zone_values)
+            body["fields"] = exc.fields
+        return JSONResponse(body, status_code=status)
 
     return handle
 

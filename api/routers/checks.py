@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from api.auth import get_workbench
 from api.deps import ServiceDep, SettingsDep
 from api.errors import NotFoundError
 from api.service.models import CheckRequest, check_site_size
+from api.service.zone_values import values_service
 from geo.rules.report import AuditReport, CheckReport, RulesetSummary
 
 router = APIRouter(tags=["checks"])
@@ -48,8 +50,10 @@ def check_site(service: ServiceDep, settings: SettingsDep, request: CheckRequest
 
 
 @router.get("/api/checks/plan", response_model=AuditReport, summary="Audit of the plan's own zones")
-def check_plan(service: ServiceDep) -> dict[str, Any]:
+def check_plan(service: ServiceDep, request: Request) -> dict[str, Any]:
     """Every zone of the plan (streets, night-economy streets and complexes, business circles, districts, bays)
     measured — length, width, area — with transit access and, where a ruleset applies, the overall result and
-    the failed and missing criteria. Computed once per loaded plan."""
-    return service.audit()
+    the failed and missing criteria, judged on the zone's values (the plan's values file and the values saved
+    with ``PUT /api/audit/values/{zone}``; ``values`` gives each with its origin). Computed once per loaded plan;
+    zones with saved values are judged again when their values change."""
+    return values_service(service, get_workbench(request)).audit()

@@ -7,6 +7,7 @@ rulesets. Routers and the CLI are thin adapters over it; it calls no router.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -29,6 +30,25 @@ from layers.plan import PLANS_DIR, Plan, available_plans, load_plan
 
 #: coverages kept per plan (ruleset, target, distance): facilities do not change while the service runs
 COVERAGE_CACHE_SIZE = 64
+#: audit rows of zones judged on supplied values kept per plan (a zone and one set of its values each)
+ZONE_ROW_CACHE_SIZE = 512
+
+
+def with_attributes(frame: gpd.GeoDataFrame, values: Mapping[str, Mapping[str, Any]]) -> gpd.GeoDataFrame:
+    """``frame`` with the given attribute values as the zones' own properties (what the plan audit reads as a
+    zone's attributes); the frame itself when none of its zones has values."""
+    ids = [zone_id for zone_id in frame.index if str(zone_id) in values]
+    if not ids:
+        return frame
+    frame = frame.copy()
+    for zone_id in ids:
+        for name, value in values[str(zone_id)].items():
+            if name not in frame.columns:
+                frame[name] = None
+            if frame[name].dtype != object:
+                frame[name] = frame[name].astype(object)
+            frame.at[zone_id, name] = value
+    return frame
 
 
 class PlanService:
@@ -63,6 +83,8 @@ class PlanService:
         self.prepare_seconds = time.perf_counter() - started
         self._audit: dict[str, Any] | None = None
         self._audit_lock = threading.Lock()
+        #: audit rows of zones judged on supplied values, by (layer, zone, values)
+        self._zone_rows: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
         self._coverage: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._coverage_lock = threading.Lock()
         #: map payloads by (layer, zoom, datum), filled by :func:`maps.data.layer_payload`
@@ -174,19 +196,68 @@ class PlanService:
         report["adoption"] = self.adoption(ruleset_id)
         return report
 
+    def file_values(self) -> dict[str, dict[str, Any]]:
+        """Zone id → attribute → value from the plan's values file (``plan.audit_values``; empty without one)."""
+        out: dict[str, dict[str, Any]] = {}
+        for item in self.source.audit_values:
+            out.setdefault(item.zone_id, {})[item.attribute] = item.value
+        return out
+
+    def _run_audit(self, zones: list[tuple[str, str | None, gpd.GeoDataFrame]]) -> dict[str, Any]:
+        references = [rid for rid in self.rulesets if self.adoption(rid)["status"] == "reference"]
+        return plan_audit(zones, self.rulesets, self.data, audits=self.source.audits, references=references,
+                          parameters={rid: self.plan_parameters(r) for rid, r in self.rulesets.items()})
+
     def audit(self) -> dict[str, Any]:
-        """The plan audit (every zone judged by the ruleset its kind is audited with), computed once."""
+        """The plan audit (every zone judged by the ruleset its kind is audited with, on the values of the plan's
+        values file), computed once. Values saved in the store: :meth:`audit_with`."""
         with self._audit_lock:
             if self._audit is None:
-                zones = [(spec.id, spec.zone_kind, self.layer(spec.id)) for spec in self.source.zone_layers]
-                references = [rid for rid in self.rulesets if self.adoption(rid)["status"] == "reference"]
-                result = plan_audit(zones, self.rulesets, self.data, audits=self.source.audits,
-                                    references=references,
-                                    parameters={rid: self.plan_parameters(r) for rid, r in self.rulesets.items()})
+                values = self.file_values()
+                zones = [(spec.id, spec.zone_kind, with_attributes(self.layer(spec.id), values))
+                         for spec in self.source.zone_layers]
                 self._audit = {"plan": self.plan_id, "data_hash": self.data_hash,
                                "adoption": {rid: self.adoption(rid) for rid in self.source.audits.values()},
-                               **result}
+                               **self._run_audit(zones)}
             return self._audit
+
+    def audit_with(self, values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """The plan audit with the zones of ``values`` judged on those attribute values (each zone's whole set,
+        the values file's and the saved edits merged) instead of the file's alone.
+
+        Only those zones are checked again; a zone's row is kept per set of values (a new value is a new key, so
+        a saved edit shows on the next call), at most :data:`ZONE_ROW_CACHE_SIZE` rows.
+        """
+        base = self.audit()
+        if not values:
+            return base
+        kinds = {spec.id: spec.zone_kind for spec in self.source.zone_layers}
+        zones = []
+        for row in base["zones"]:
+            given = values.get(row["id"])
+            if given is None or row.get("ruleset") is None or row.get("layer") not in kinds:
+                zones.append(row)
+                continue
+            zones.append(self._zone_row(row["layer"], kinds[row["layer"]], row["id"], given))
+        judged = [z for z in zones if z.get("overall")]
+        summary = {status: sum(1 for z in judged if z["overall"] == status) for status in ("pass", "fail", "incomplete")}
+        summary.update(zones=len(zones), not_judged=len(zones) - len(judged))
+        return {**base, "zones": zones, "summary": summary}
+
+    def _zone_row(self, layer_id: str, zone_kind: str | None, zone_id: str,
+                  values: Mapping[str, Any]) -> dict[str, Any]:
+        key = (layer_id, zone_id, json.dumps(values, sort_keys=True, ensure_ascii=False, default=str))
+        with self._audit_lock:
+            if key in self._zone_rows:
+                self._zone_rows.move_to_end(key)
+                return self._zone_rows[key]
+        frame = with_attributes(self.layer(layer_id).loc[[zone_id]], {zone_id: values})
+        row = self._run_audit([(layer_id, zone_kind, frame)])["zones"][0]
+        with self._audit_lock:
+            self._zone_rows[key] = row
+            while len(self._zone_rows) > ZONE_ROW_CACHE_SIZE:
+                self._zone_rows.popitem(last=False)
+        return row
 
     def zone_audit(self, zone_id: str) -> dict[str, Any] | None:
         """The audit row of one zone, or None when the zone is not audited."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from api.service.accounts import Accounts
 from api.store import Store
+from api.store.db import STORE_FILE
 
 
 class Workbench:
@@ -29,6 +30,14 @@ class Workbench:
             if self._store is None:
                 self._store = Store.open(self.database_url, self.data_dir)
             return self._store
+
+    def existing_store(self) -> Store | None:
+        """The store when it exists (opened, a database URL, or the GeoPackage file is there), else None: a
+        reader that finds nothing saved need not create the data folder."""
+        with self._lock:
+            if self._store is None and self.database_url is None and not (self.data_dir / STORE_FILE).is_file():
+                return None
+        return self.store
 
     @property
     def accounts(self) -> Accounts:
