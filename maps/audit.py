@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,12 @@ class AuditRow:
     #: what verdicts rest on besides measurement: [(basis word, [criterion titles])] for assumed / stand-in
     bases: list[tuple[str, list[str]]] = field(default_factory=list)
     walk_basis: str | None = None
+    #: the values the zone is judged on (attribute → ``{value, origin, …}`` of the audit), and as the page shows
+    #: them: ``{name, title, text, origin}``
+    values: dict[str, Any] = field(default_factory=dict)
+    given: list[dict[str, str]] = field(default_factory=list)
+    #: the attributes the zone's form offers (needed or given), in ruleset order
+    fields: list[str] = field(default_factory=list)
 
     def csv_values(self, lang: str) -> dict[str, Any]:
         """The row as CSV cells: plain numbers (rounded to cm), labels in the page language."""
@@ -226,6 +233,9 @@ def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Rules
         status = "needs-data" if value is None or threshold is None else ("pass" if value <= threshold else "fail")
         cells[key] = TransitCell(value, threshold, status)
     overall = zone.get("overall") if zone.get("overall") in OVERALLS else None
+    given = zone.get("values") if isinstance(zone.get("values"), Mapping) and ruleset is not None else {}
+    given = {name: v for name, v in given.items() if isinstance(v, Mapping) and name in ruleset.attributes} \
+        if ruleset is not None else {}
     warnings = [str(w) for w in zone.get("warnings") or []]
     if zone.get("error"):
         warnings.append(str(zone["error"]))
@@ -246,7 +256,41 @@ def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Rules
         bases=_bases(zone, ruleset, lang),
         walk_basis=vocabulary.word(f"basis.{transit['basis']}", lang)
         if transit.get("basis") in ("assumed", "stand-in") else None,
+        values=given,
+        given=[_given(ruleset, name, item, lang) for name, item in given.items()] if ruleset else [],
+        fields=value_attributes(ruleset, [str(c) for c in zone.get("needs_data") or []], given)
+        if ruleset is not None and overall is not None else [],
     )
+
+
+def _given(ruleset: Ruleset, name: str, item: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """One given value as the page shows it: title, value as written, and where it comes from."""
+    spec = ruleset.attributes[name]
+    if item.get("origin") == "store":
+        origin = _fmt("values.origin_store", lang, author=item.get("author") or "?",
+                      date=str(item.get("saved") or "")[:10])
+    else:
+        parts = [str(item[k]) for k in ("source", "author", "date") if item.get(k)]
+        origin = vocabulary.word("values.origin_file", lang) + (f"（{'，'.join(parts)}）" if lang != "en" and parts
+                                                               else f" ({', '.join(parts)})" if parts else "")
+    unit = "" if spec.type in ("fraction", "boolean", "list", "time") else (spec.unit or "")
+    return {"name": name, "title": spec.title_en if lang == "en" else spec.title_zh,
+            "text": value_text(spec, item.get("value"), lang) + (f" {unit}" if unit else ""), "origin": origin,
+            "kind": str(item.get("origin") or "file")}
+
+
+def form_value(spec: Any, value: Any) -> Any:
+    """A given value as the form's field shows it: yes/no as true/false, a share as a percentage, lists as they
+    are, other values as text."""
+    if spec.type == "boolean":
+        return "true" if value else "false"
+    if spec.type == "fraction" and isinstance(value, int | float):
+        return _plain(float(value) * 100)
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if isinstance(value, float):
+        return _plain(value)
+    return "" if value is None else str(value)
 
 
 def _bases(zone: Mapping[str, Any], ruleset: Ruleset | None, lang: str) -> list[tuple[str, list[str]]]:
@@ -328,8 +372,17 @@ def build_audit_page(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], ru
                               links=links)
     css = inline_tags(["planmap-css"], assets) if standalone else link_tags(["planmap-css"], static_url)
     script = inline_tags(["audit-js"], assets) if standalone else link_tags(["audit-js"], static_url)
+    forms = [] if standalone else [
+        {"ruleset": rid, "fields": value_fields(rulesets[rid], lang)} for rid in used if rid in rulesets]
+    prefill = {r.id: json.dumps({name: form_value(rulesets[r.ruleset].attributes[name], item.get("value"))
+                                 for name, item in r.values.items()}, ensure_ascii=False)
+               for r in rows if r.ruleset in rulesets and r.values}
     return templates.render(
         templates.AUDIT_PAGE, lang, css=css, header=header, groups=groups, zone_count=len(rows),
+        forms=forms, prefill=prefill, values_endpoint=None if standalone else f"{api_url}/audit/values",
+        me_endpoint=None if standalone else f"{api_url}/me",
+        ruleset_options=[(rid, rulesets[rid].title.en if lang == "en" else rulesets[rid].title.zh)
+                         for rid in used if rid in rulesets],
         summary=summary, thresholds=thresholds(rulesets, used, lang), transit_targets=_transit_headers(rows, lang),
         overall_labels={k or "none": vocabulary.overall_label(k, lang) for k in OVERALLS},
         status_label=lambda s: _status_label(s, lang), number=_number,
@@ -341,6 +394,14 @@ def build_audit_page(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], ru
         sheet_href=None if standalone else sheet_href, fmt=_fmt,
         check_href=None if standalone else f"{maps_url}/check", script=script,
     )
+
+
+def value_fields(ruleset: Ruleset, lang: str) -> list[dict[str, Any]]:
+    """The form fields of a ruleset's attributes, fitted to each (the check page's: yes/no, a percentage, the
+    formats as check boxes, HH:MM, numbers with unit and minimum)."""
+    from maps.builders import _attribute_view
+
+    return [_attribute_view(name, spec, lang) for name, spec in ruleset.attributes.items()]
 
 
 def _fmt(key: str, lang: str, **values: Any) -> str:
@@ -371,25 +432,56 @@ def _adoptions(audit: Mapping[str, Any], rulesets: Mapping[str, Ruleset], used: 
 def values_csv(audit: Mapping[str, Any], *, specs: Sequence[LayerSpec], rulesets: Mapping[str, Ruleset],
                lang: str = "zh", layer_ids: Sequence[str] | None = None,
                same_shape: Mapping[str, str] | None = None) -> str:
-    """A template a planner fills: one row per judged zone (listed once), one column per attribute of the rulesets
-    the audit judges with (headed by the attribute's title and, in brackets, its name); empty cells."""
+    """The values template: the columns of a plan's values file (:data:`layers.audit_values.COLUMNS`), one row
+    per judged zone (listed once) and attribute it still needs or already has (given values filled in, with
+    their source, date and author), so that the filled-in file is read back as it is."""
+    from layers.audit_values import COLUMNS as VALUE_COLUMNS
+
     groups = audit_rows(audit, specs, rulesets, lang=lang, layer_ids=layer_ids, same_shape=same_shape)
-    rows = [r for g in groups for r in g.rows if r.ruleset and r.ruleset in rulesets]
-    attributes: dict[str, str] = {}
-    for rid in dict.fromkeys(r.ruleset for r in rows):
-        for name, spec in rulesets[rid].attributes.items():
-            title = getattr(spec, "title_en" if lang == "en" else "title_zh", None) or name
-            attributes.setdefault(name, f"{title} [{name}]")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([vocabulary.word("audit.col_zone_id", lang), vocabulary.word("audit.col_zone", lang),
-                     vocabulary.word("audit.col_layers", lang), vocabulary.word("label.ruleset", lang),
-                     *attributes.values()])
-    for row in rows:
-        own = rulesets[row.ruleset].attributes
-        writer.writerow([row.id, _csv_text(row.name), " | ".join(row.drawn_in), row.ruleset,
-                         *("" if name in own else "—" for name in attributes)])
+    writer.writerow(VALUE_COLUMNS)
+    for row in (r for g in groups for r in g.rows if r.ruleset and r.ruleset in rulesets and r.overall):
+        ruleset = rulesets[row.ruleset]
+        for name in value_attributes(ruleset, row.needs_ids, row.values):
+            spec = ruleset.attributes[name]
+            given = row.values.get(name) or {}
+            origin = given.get("origin")
+            writer.writerow([
+                row.id, _csv_text(row.name), name, spec.title_en if lang == "en" else spec.title_zh,
+                _csv_text(value_text(spec, given["value"], lang, plain=True)) if given else "",
+                "%" if spec.type == "fraction" else (spec.unit or ""),
+                _csv_text(str(given.get("notes") or given.get("note") or "")),
+                _csv_text(str(given.get("source") or "")),
+                str(given.get("date") or given.get("saved") or "")[:10],
+                _csv_text(str(given.get("author") or "")) if origin else ""])
     return out.getvalue()
+
+
+def value_attributes(ruleset: Ruleset, needs_ids: Sequence[str], values: Mapping[str, Any]) -> list[str]:
+    """The attributes a zone is asked for, in ruleset order: those of its needs-data criteria and those it has."""
+    wanted = set(values)
+    for criterion in ruleset.criteria:
+        name = getattr(criterion, "attribute", None)
+        if criterion.id in needs_ids and name in ruleset.attributes:
+            wanted.add(name)
+    return [name for name in ruleset.attributes if name in wanted]
+
+
+def value_text(spec: Any, value: Any, lang: str, *, plain: bool = False) -> str:
+    """A typed value as a planner writes it (是/否, 85 %, 22:30, 购物、餐饮, 18,000), read back by the same parser;
+    ``plain`` (for a file) leaves out thousands separators and the space before %."""
+    if value is None:
+        return ""
+    if spec.type == "boolean":
+        return vocabulary.word("form.yes" if value else "form.no", lang)
+    if spec.type == "fraction" and isinstance(value, int | float):
+        return f"{_plain(float(value) * 100)}{'%' if plain else ' %'}"
+    if isinstance(value, list | tuple):
+        return ("、" if lang != "en" or plain else ", ").join(str(v) for v in value)
+    if isinstance(value, int | float):
+        return _plain(float(value)) if plain else _number(value, 2)
+    return str(value)
 
 
 def _csv_text(value: str) -> str:

@@ -256,9 +256,14 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% if other_lang_href %}<a href="{{ other_lang_href }}">{{ t('English', '中文') }}</a>{% endif %}
 </p>
 </section>
-{% if groups %}<form class="pm-audit-tools" id="pm-audit-tools" hidden>
+{% if groups %}<form class="pm-audit-tools" id="pm-audit-tools" hidden{% if values_endpoint %} data-values="{{ values_endpoint }}" data-me="{{ me_endpoint }}" data-saving="{{ word('values.saving') }}" data-saved="{{ word('values.saved') }}" data-nothing="{{ word('values.nothing') }}"{% endif %} data-lang="{{ lang }}">
 <label>{{ word('audit.filter') }} <select id="pm-audit-filter"><option value="">{{ word('audit.filter_all') }}</option>
 {% for key in ('pass', 'fail', 'incomplete', 'none') %}<option value="{{ key }}">{{ overall_labels[key] }}</option>{% endfor %}</select></label>
+{% if ruleset_options|length > 1 %}<label>{{ word('audit.filter_ruleset') }} <select id="pm-audit-ruleset"><option value="">{{ word('audit.filter_all') }}</option>
+{% for rid, title in ruleset_options %}<option value="{{ rid }}">{{ title }}</option>{% endfor %}<option value="none">{{ overall_labels['none'] }}</option></select></label>{% endif %}
+{% if groups|length > 1 %}<label>{{ word('audit.filter_layer') }} <select id="pm-audit-layer"><option value="">{{ word('audit.filter_all') }}</option>
+{% for g in groups %}<option value="{{ g.id }}">{{ g.title }}</option>{% endfor %}</select></label>{% endif %}
+<label>{{ word('audit.search') }} <input type="search" id="pm-audit-search" placeholder="{{ word('audit.search_placeholder') }}" autocomplete="off"></label>
 <label>{{ word('audit.sort') }} <select id="pm-audit-sort"><option value="layer">{{ word('audit.sort_layer') }}</option><option value="result">{{ word('audit.sort_result') }}</option><option value="name">{{ word('audit.sort_name') }}</option></select></label>
 <button type="button" id="pm-audit-print">{{ word('audit.print') }}</button>
 <span id="pm-audit-shown" class="pm-muted" data-template="{{ word('audit.shown') }}"></span>
@@ -280,7 +285,7 @@ AUDIT_PAGE = """<!DOCTYPE html>
 </tr></thead>
 <tbody>
 {% for r in g.rows %}
-<tr class="pm-audit-row" data-zone="{{ r.id }}" data-overall="{{ r.overall or 'none' }}" data-name="{{ r.name }}">
+<tr class="pm-audit-row" id="zone-{{ r.id }}" data-zone="{{ r.id }}" data-overall="{{ r.overall or 'none' }}" data-name="{{ r.name }}" data-layer="{{ g.id }}" data-ruleset="{{ r.ruleset or 'none' }}"{% if r.fields %} data-fields="{{ r.fields|join(' ') }}"{% endif %}{% if r.id in prefill %} data-values="{{ prefill[r.id] }}"{% endif %}>
 <td class="pm-zone">{% if maps_url %}<a href="{{ maps_url }}/zones/{{ r.id|urlencode }}{{ link_query }}">{{ r.name }}</a>{% else %}{{ r.name }}{% endif %}
 {%- if r.schematic %}<span class="pm-badge pm-badge-schematic">{{ t('示意', 'schematic') }}</span>{% endif %}
 {% if r.drawn_in|length > 1 %}<div class="pm-drawn-in">{{ fmt('audit.drawn_in', lang, layers=r.drawn_in|join(t('、', ', '))) }}</div>{% endif %}
@@ -296,7 +301,11 @@ AUDIT_PAGE = """<!DOCTYPE html>
 <td class="pm-overall-cell pm-status-{{ r.overall or 'none' }}">{{ r.overall_label }}</td>
 <td class="pm-failed">{% for c in r.failed %}<span class="pm-chip pm-chip-fail">{{ c }}</span>{% else %}<span class="pm-muted">—</span>{% endfor %}</td>
 <td class="pm-missing">{% if r.needs_data %}{% if r.needs_extra|length < r.needs_data|length %}<span class="pm-muted">{{ word('audit.same_as_legend') }}</span>{% if r.needs_extra %}<br>{{ word('audit.also_needs') }}{% endif %}{% endif %}{% if r.needs_extra %}<span class="pm-missing-list">{{ r.needs_extra|join(t('、', '; ')) }}</span>{% endif %}
-{% if check_href and r.ruleset %}<div><a class="pm-button pm-supply" href="{{ check_href }}?zone={{ r.id|urlencode }}{% if lang == 'en' %}&amp;lang=en{% endif %}">{{ word('audit.supply_values') }}</a></div>{% endif %}{% else %}<span class="pm-muted">—</span>{% endif %}</td>
+{% if check_href and r.ruleset %}<div><a class="pm-button pm-supply" href="{{ check_href }}?zone={{ r.id|urlencode }}{% if lang == 'en' %}&amp;lang=en{% endif %}">{{ word('audit.supply_values') }}</a></div>{% endif %}{% elif not r.given %}<span class="pm-muted">—</span>{% endif %}
+{% if r.given %}<div class="pm-given"><span class="pm-given-head">{{ word('values.given') }}</span><ul>
+{% for v in r.given %}<li class="pm-given-{{ v.kind }}" data-attribute="{{ v.name }}">{{ v.title }}{{ t('：', ': ') }}<strong>{{ v.text }}</strong> <span class="pm-origin">{{ v.origin }}</span></li>{% endfor %}
+</ul></div>{% endif %}
+{% if values_endpoint and r.fields %}<button type="button" class="pm-values-open" hidden>{{ word('values.form_open') }}</button>{% endif %}</td>
 <td class="pm-num">{% if r.accuracy_m is not none %}±{{ number(r.accuracy_m, 0) }}{% else %}—{% endif %}</td>
 </tr>
 {% endfor %}
@@ -306,6 +315,19 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% else %}
 <p class="pm-note">{{ t('本规划没有可核查的区域（没有设置 zone_kind 的图层）。', 'This plan has no zones to audit (no layer with a zone_kind).') }}</p>
 {% endfor %}
+{% for f in forms %}<template id="pm-values-form-{{ f.ruleset }}"><form class="pm-values-form" data-ruleset="{{ f.ruleset }}" novalidate>
+<div class="pm-values-fields">
+{% for a in f.fields %}<div class="pm-attribute pm-attribute-{{ a.type }}" data-field="{{ a.name }}">
+{% if a.type == 'array' and a.choices %}<fieldset data-attribute="{{ a.name }}" data-type="multi"><legend>{{ a.title }}</legend>
+{% for value, label in a.choices %}<label class="pm-check"><input type="checkbox" value="{{ value }}"> {{ label }}</label>{% endfor %}</fieldset>
+{% elif a.type == 'boolean' %}<label>{{ a.title }} <select data-attribute="{{ a.name }}" data-type="boolean"><option value="">{{ word('form.unset') }}</option><option value="true">{{ word('form.yes') }}</option><option value="false">{{ word('form.no') }}</option></select></label>
+{% elif a.choices %}<label>{{ a.title }} <select data-attribute="{{ a.name }}" data-type="choice"><option value="">{{ word('form.unset') }}</option>{% for value, label in a.choices %}<option value="{{ value }}">{{ label }}</option>{% endfor %}</select></label>
+{% else %}<label>{{ a.title }} <input type="text"{% if a.type in ('number', 'integer', 'fraction') %} inputmode="decimal"{% endif %} data-attribute="{{ a.name }}" data-type="{{ a.type }}" placeholder="{{ a.hint }}" autocomplete="off">{% if a.type == 'fraction' %} %{% endif %}</label>
+{% endif %}<div class="pm-field-error" role="alert" hidden></div></div>
+{% endfor %}</div>
+<label class="pm-values-note">{{ word('values.note') }} <input type="text" name="note" maxlength="2000" autocomplete="off"></label>
+<button type="submit">{{ word('values.save') }}</button> <span class="pm-values-message" role="status"></span>
+</form></template>{% endfor %}
 <p class="pm-note">{{ attribution }}</p>
 </main>
 {{ script|safe }}

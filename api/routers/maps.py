@@ -18,10 +18,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import ogc
+from api.auth import get_workbench
 from api.deps import RegistryDep, ServiceDep, SettingsDep, base_url, url_root
 from api.errors import BadRequestError, NotFoundError
 from api.middleware import etag_of
 from api.service import PlanService
+from api.service.zone_values import values_service
 from api.settings import Settings
 from layers.errors import FeatureNotFoundError
 from maps import audit as audit_page
@@ -329,10 +331,11 @@ def _audit_query(query: MapQuery) -> tuple[tuple[str, ...] | None, str]:
     return query.layer_ids, urlencode(kept)
 
 
-def _plan_audit(store) -> tuple[dict | None, str | None]:
-    """The plan audit (``GET /api/checks/plan``, computed once per store), or None and why it is not available."""
+def _plan_audit(store, request: Request) -> tuple[dict | None, str | None]:
+    """The plan audit (``GET /api/checks/plan``: on the values file and the values saved in the store), or None
+    and why it is not available."""
     try:
-        return store.audit(), None
+        return values_service(store, get_workbench(request)).audit(), None
     except Exception as exc:  # noqa: BLE001 - the page says why there is no audit instead of failing
         return None, f"{type(exc).__name__}: {exc}"
 
@@ -359,7 +362,7 @@ def audit_table(query: MapQueryDep) -> HTMLResponse:
     zone layers; ``download=1`` gives one self-contained HTML file."""
     layer_ids, kept = _audit_query(query)
     store, root = query.store, url_root(query.request, query.settings)
-    result, reason = _plan_audit(store)
+    result, reason = _plan_audit(store, query.request)
     other = {k: v for k, v in (("layers", ",".join(layer_ids) if layer_ids else None),
                                ("lang", None if query.lang == "en" else "en")) if v}
     html = audit_page.build_audit_page(
@@ -382,7 +385,7 @@ def audit_csv(query: MapQueryDep) -> Response:
     """The same rows and values as ``/maps/audit`` (one row per zone, with its layer), headers in ``lang``."""
     layer_ids, _ = _audit_query(query)
     store = query.store
-    result, reason = _plan_audit(store)
+    result, reason = _plan_audit(store, query.request)
     if result is None:
         raise NotFoundError(f"the plan audit is not available ({reason}); see GET /api/checks/plan")
     text = audit_page.audit_csv(result, specs=store.specs, rulesets=store.rulesets, lang=query.lang,
@@ -396,7 +399,7 @@ def audit_values_csv(query: MapQueryDep) -> Response:
     """Empty cells to fill (``—`` where the zone's ruleset has no such attribute); headers in ``lang``."""
     layer_ids, _ = _audit_query(query)
     store = query.store
-    result, reason = _plan_audit(store)
+    result, reason = _plan_audit(store, query.request)
     if result is None:
         raise NotFoundError(f"the plan audit is not available ({reason}); see GET /api/checks/plan")
     text = audit_page.values_csv(result, specs=store.specs, rulesets=store.rulesets, lang=query.lang,

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from maps import audit as audit_page
+from layers.audit_values import COLUMNS
 from maps.audit import audit_csv, audit_rows, build_audit_page
 from tests.maps.fixture_plan import XSS_IMG_ZONE_ID, XSS_IMG_ZONE_NAME, XSS_ZONE_NAME
 
@@ -342,19 +343,25 @@ def test_sort_filter_print_and_buttons(real_page):
     assert 'id="pm-export-sheet" href="/export/map.pdf?' in html
 
 
-def test_values_template_one_row_per_zone_one_column_per_attribute(client, store):
+def test_values_template_is_a_values_file_of_the_judged_zones(client, store):
     response = client.get("/maps/audit-values.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = read_csv(response.content)
+    assert tuple(rows[0]) == COLUMNS  # exactly the columns the plan's values file has
     judged = {r["zone"] for r in parse(client.get("/maps/audit").text).rows if r["overall"] != "none"}
-    assert {r["区域编号"] for r in rows} == judged
-    header = list(rows[0])
-    for name in store.rulesets["night-economy-street"].attributes:
-        assert any(h.endswith(f"[{name}]") for h in header), name
-    dongguan = next(r for r in rows if r["区域编号"] == "street-area-dongguan")
-    assert dongguan["建筑面积 [floor_area]" if "建筑面积 [floor_area]" in dongguan else header[4]] == ""
+    assert {r["zone_id"] for r in rows} == judged
+    zones = {z["id"]: z for z in store.audit()["zones"]}
+    for row in rows:  # one row per zone and attribute it still needs, empty to fill in
+        ruleset = store.rulesets[zones[row["zone_id"]]["ruleset"]]
+        needed = {c.attribute for c in ruleset.criteria if c.id in zones[row["zone_id"]]["needs_data"]}
+        assert row["attribute"] in needed and row["value"] == ""
+        assert row["attribute_title"] == ruleset.attributes[row["attribute"]].title_zh
+    dongguan = [r for r in rows if r["zone_id"] == "street-area-dongguan"]
+    assert {r["attribute"] for r in dongguan} >= {"floor_area_m2", "formats", "closing_time_summer", "smart_parking"}
+    share = next(r for r in dongguan if r["attribute"] == "mobile_payment_share")
+    assert share["unit"] == "%"
     en = read_csv(client.get("/maps/audit-values.csv?lang=en").content)
-    assert "Zone id" in en[0]
+    assert tuple(en[0]) == COLUMNS and any(r["attribute_title"] == "Floor area" for r in en)
 
 
 def test_values_template_and_page_escape_hostile_names(tiny_client):
@@ -362,4 +369,4 @@ def test_values_template_and_page_escape_hostile_names(tiny_client):
     assert "<script>alert" not in html and XSS_IMG_ZONE_NAME not in html
     rows = read_csv(tiny_client.get("/maps/audit-values.csv").content)
     for row in rows:
-        assert not row["区域"].startswith(("=", "+", "-", "@"))
+        assert not row["zone_name"].startswith(("=", "+", "-", "@"))
