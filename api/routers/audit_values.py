@@ -68,7 +68,7 @@ def values_history(zone_id: str, request: Request, service: ServiceDep, registry
 
 @router.put("/api/audit/values/{zone_id}", summary="Save values of a zone (planner)", responses=_WRITE_ERRORS)
 def save_values(zone_id: str, request: Request, user: PlannerDep, service: ServiceDep, registry: RegistryDep,
-                      body: Annotated[dict[str, Any], Body(openapi_examples={"values": {"value": _EXAMPLE}})],
+                      body: Annotated[Any, Body(openapi_examples={"values": {"value": _EXAMPLE}})],
                       plan: PlanQ = None, lang: LangQ = "zh") -> dict[str, Any]:
     """``{"values": {"<attribute>": <value>, …}, "note": "…"}``: each value typed as a site check types it
     (numbers; shares as 0.85 or "85%"; "是"/"否" or true/false; "23:30"; lists of formats); ``null`` withdraws

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from maps import audit as audit_page
 from layers.audit_values import COLUMNS
+from maps import audit as audit_page
 from maps.audit import audit_csv, audit_rows, build_audit_page
 from tests.maps.fixture_plan import XSS_IMG_ZONE_ID, XSS_IMG_ZONE_NAME, XSS_ZONE_NAME
 
