@@ -95,7 +95,7 @@ class AuditRow:
     bases: list[tuple[str, list[str]]] = field(default_factory=list)
     walk_basis: str | None = None
     #: the values the zone is judged on (attribute → ``{value, origin, …}`` of the audit), and as the page shows
-    #: them: ``{name, title, text, origin}``
+    #: them, grouped by origin: ``{origin, kind, items: [{name, title, text}]}``
     values: dict[str, Any] = field(default_factory=dict)
     given: list[dict[str, str]] = field(default_factory=list)
     #: the attributes the zone's form offers (needed or given), in ruleset order
@@ -257,10 +257,21 @@ def _row(zone: Mapping[str, Any], layer_title: str, rulesets: Mapping[str, Rules
         walk_basis=vocabulary.word(f"basis.{transit['basis']}", lang)
         if transit.get("basis") in ("assumed", "stand-in") else None,
         values=given,
-        given=[_given(ruleset, name, item, lang) for name, item in given.items()] if ruleset else [],
+        given=_given_groups(ruleset, given, lang) if ruleset else [],
         fields=value_attributes(ruleset, [str(c) for c in zone.get("needs_data") or []], given)
         if ruleset is not None and overall is not None else [],
     )
+
+
+def _given_groups(ruleset: Ruleset, given: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The given values in ruleset order, grouped by where they come from (one line per origin)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for name in ruleset.attributes:
+        if name in given:
+            item = _given(ruleset, name, given[name], lang)
+            group = groups.setdefault(item["origin"], {"origin": item["origin"], "kind": item["kind"], "items": []})
+            group["items"].append(item)
+    return list(groups.values())
 
 
 def _given(ruleset: Ruleset, name: str, item: Mapping[str, Any], lang: str) -> dict[str, str]:

@@ -256,7 +256,7 @@ AUDIT_PAGE = """<!DOCTYPE html>
 {% if other_lang_href %}<a href="{{ other_lang_href }}">{{ t('English', '中文') }}</a>{% endif %}
 </p>
 </section>
-{% if groups %}<form class="pm-audit-tools" id="pm-audit-tools" hidden{% if values_endpoint %} data-values="{{ values_endpoint }}" data-me="{{ me_endpoint }}" data-saving="{{ word('values.saving') }}" data-saved="{{ word('values.saved') }}" data-nothing="{{ word('values.nothing') }}"{% endif %} data-lang="{{ lang }}">
+{% if groups %}<form class="pm-audit-tools" id="pm-audit-tools" hidden{% if values_endpoint %} data-values="{{ values_endpoint }}" data-me="{{ me_endpoint }}" data-saving="{{ word('values.saving') }}" data-saved="{{ word('values.saved') }}" data-nothing="{{ word('values.nothing') }}" data-fix="{{ word('form.err_form') }}"{% endif %} data-lang="{{ lang }}">
 <label>{{ word('audit.filter') }} <select id="pm-audit-filter"><option value="">{{ word('audit.filter_all') }}</option>
 {% for key in ('pass', 'fail', 'incomplete', 'none') %}<option value="{{ key }}">{{ overall_labels[key] }}</option>{% endfor %}</select></label>
 {% if ruleset_options|length > 1 %}<label>{{ word('audit.filter_ruleset') }} <select id="pm-audit-ruleset"><option value="">{{ word('audit.filter_all') }}</option>
@@ -302,9 +302,10 @@ AUDIT_PAGE = """<!DOCTYPE html>
 <td class="pm-failed">{% for c in r.failed %}<span class="pm-chip pm-chip-fail">{{ c }}</span>{% else %}<span class="pm-muted">—</span>{% endfor %}</td>
 <td class="pm-missing">{% if r.needs_data %}{% if r.needs_extra|length < r.needs_data|length %}<span class="pm-muted">{{ word('audit.same_as_legend') }}</span>{% if r.needs_extra %}<br>{{ word('audit.also_needs') }}{% endif %}{% endif %}{% if r.needs_extra %}<span class="pm-missing-list">{{ r.needs_extra|join(t('、', '; ')) }}</span>{% endif %}
 {% if check_href and r.ruleset %}<div><a class="pm-button pm-supply" href="{{ check_href }}?zone={{ r.id|urlencode }}{% if lang == 'en' %}&amp;lang=en{% endif %}">{{ word('audit.supply_values') }}</a></div>{% endif %}{% elif not r.given %}<span class="pm-muted">—</span>{% endif %}
-{% if r.given %}<div class="pm-given"><span class="pm-given-head">{{ word('values.given') }}</span><ul>
-{% for v in r.given %}<li class="pm-given-{{ v.kind }}" data-attribute="{{ v.name }}">{{ v.title }}{{ t('：', ': ') }}<strong>{{ v.text }}</strong> <span class="pm-origin">{{ v.origin }}</span></li>{% endfor %}
-</ul></div>{% endif %}
+{% if r.given %}<div class="pm-given"><span class="pm-given-head">{{ word('values.given') }}</span>
+{% for group in r.given %}<div class="pm-given-{{ group.kind }}"><span class="pm-origin">{{ group.origin }}</span><ul>
+{% for v in group['items'] %}<li data-attribute="{{ v.name }}">{{ v.title }}{{ t('：', ': ') }}<strong>{{ v.text }}</strong></li>{% endfor %}
+</ul></div>{% endfor %}</div>{% endif %}
 {% if values_endpoint and r.fields %}<button type="button" class="pm-values-open" hidden>{{ word('values.form_open') }}</button>{% endif %}</td>
 <td class="pm-num">{% if r.accuracy_m is not none %}±{{ number(r.accuracy_m, 0) }}{% else %}—{% endif %}</td>
 </tr>

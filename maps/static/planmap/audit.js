@@ -90,6 +90,11 @@
       if (!raw) { if (input.dataset.had) { out[name] = null; } return; }
       if (type === "boolean") { out[name] = raw === "true"; return; }
       if (type === "fraction") { raw = raw.replace(/\s+/g, "").replace(/[%％]$/, "") + "%"; }
+      if (type === "number" || type === "integer") {  /* 18,000 · 1.8万 · 1.2亿 as the check page takes them */
+        var text = raw.replace(/[,，\s]/g, ""), factor = /亿$/.test(text) ? 1e8 : /万$/.test(text) ? 1e4 : 1;
+        if (factor > 1) { text = text.slice(0, -1); }
+        raw = /^-?\d+(\.\d+)?$/.test(text) ? String(Math.round(Number(text) * factor * 1e6) / 1e6) : raw;
+      }
       out[name] = raw;
     });
     return out;
@@ -151,7 +156,9 @@
           var input = form.querySelector('[data-attribute="' + f.attribute + '"]');
           if (input) { fieldError(input.closest(".pm-attribute"), f.message); }
         });
-        message.textContent = result.body.description || "";
+        var marked = form.querySelectorAll(".pm-invalid").length;
+        message.textContent = marked && marked === (result.body.fields || []).length ? tools.dataset.fix
+          : (result.body.description || "");
         return;
       }
       message.textContent = tools.dataset.saved;
