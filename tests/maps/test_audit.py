@@ -370,3 +370,58 @@ def test_values_template_and_page_escape_hostile_names(tiny_client):
     rows = read_csv(tiny_client.get("/maps/audit-values.csv").content)
     for row in rows:
         assert not row["zone_name"].startswith(("=", "+", "-", "@"))
+
+
+# ---------------------------------------------------------------------------------------------- values per zone
+def test_values_forms_fit_each_attribute_and_the_tools_filter_by_ruleset_layer_and_name(real_page, store):
+    html = real_page.text
+    form = html.split('<template id="pm-values-form-night-economy-street">', 1)[1].split("</template>", 1)[0]
+    assert '<select data-attribute="smart_parking" data-type="boolean">' in form
+    assert '<option value="true">是</option><option value="false">否</option>' in form
+    formats = form.split('data-attribute="formats" data-type="multi"', 1)[1].split("</fieldset>", 1)[0]
+    assert formats.count('type="checkbox"') == len(store.rulesets["night-economy-street"].attributes["formats"].choices) == 8
+    assert 'data-attribute="mobile_payment_share" data-type="fraction" placeholder="如 85 或 85%"' in form
+    assert 'data-attribute="closing_time_summer" data-type="time" placeholder="22:30"' in form
+    assert 'data-attribute="merchants" data-type="integer"' in form
+    for control in ('id="pm-audit-ruleset"', 'id="pm-audit-layer"', 'id="pm-audit-search"',
+                    'data-values="/api/audit/values"', 'data-me="/api/me"'):
+        assert control in html
+    row = html.split('data-zone="street-area-dongguan"', 1)[1].split(">", 1)[0]
+    assert 'data-layer="layout-street-areas"' in row and 'data-ruleset="night-economy-street"' in row
+    fields = row.split('data-fields="', 1)[1].split('"', 1)[0].split()
+    assert {"floor_area_m2", "formats", "smart_parking", "mobile_payment_share"} <= set(fields)
+    # the form opens for signed-in planners only (the script shows the buttons after GET /api/me)
+    assert html.count('class="pm-values-open" hidden') == sum(1 for r in parse(html).rows if r["overall"] != "none")
+
+
+def test_the_standalone_page_has_no_forms_and_print_hides_them(client):
+    html = client.get("/maps/audit?download=1").text
+    assert '<template id="pm-values-form-' not in html and 'class="pm-values-open"' not in html
+    assert 'data-values="' not in html.split("<script", 1)[0]  # no endpoint: the script stays read-only
+    css = client.get("/static/planmap/planmap.css").text
+    printed = css.split("@media print {\n  body.pm-audit", 1)[1].split("\n}", 1)[0]
+    assert ".pm-values-open" in printed and "tr.pm-values-row" in printed and ".pm-audit-tools" in printed
+
+
+def test_given_values_are_shown_with_their_origin(store):
+    audit = store.audit()
+    zone = dict(next(z for z in audit["zones"] if z["id"] == "street-area-dongguan"))
+    zone["values"] = {
+        "floor_area_m2": {"value": 18000.0, "origin": "file", "source": "商务局摸底", "date": "2025-05-01",
+                          "author": "王工"},
+        "mobile_payment_share": {"value": 0.85, "origin": "store", "author": "<b>anna</b>",
+                                 "saved": "2026-12-02T10:00:00.000Z"},
+        "smart_parking": {"value": True, "origin": "store", "author": "<b>anna</b>", "saved": "2026-12-02T10:00:00.000Z"},
+        "no_such": {"value": 1, "origin": "file"},
+    }
+    html = build_audit_page({**audit, "zones": [zone]}, specs=store.specs, rulesets=store.rulesets, plan=store.plan)
+    row = html.split('data-zone="street-area-dongguan"', 1)[1].split("</tr>", 1)[0]
+    assert "数值文件（商务局摸底，王工，2025-05-01）" in row and "建筑面积（m²）" not in row
+    assert "<strong>18,000 m²</strong>" in row and "<strong>85 %</strong>" in row and "<strong>是</strong>" in row
+    assert "&lt;b&gt;anna&lt;/b&gt; 于 2026-12-02 填写" in row and "<b>anna</b>" not in row
+    assert "no_such" not in row.split('data-values="', 1)[0]
+    prefill = row.split('data-values="', 1)[1].split('"', 1)[0].replace("&#34;", '"')
+    assert '"mobile_payment_share": "85"' in prefill and '"smart_parking": "true"' in prefill
+    en = build_audit_page({**audit, "zones": [zone]}, specs=store.specs, rulesets=store.rulesets, plan=store.plan,
+                          lang="en")
+    assert "values file (商务局摸底, 王工, 2025-05-01)" in en and "by &lt;b&gt;anna&lt;/b&gt;, 2026-12-02" in en
