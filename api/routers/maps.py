@@ -350,8 +350,8 @@ def _zone_names_en(store) -> dict[str, str]:
 
 
 def _same_shapes(store) -> dict[str, str]:
-    """Zones drawn with the same shape in two layers (listed once on the audit page)."""
-    return audit_page.same_shapes([(spec.id, store.layer(spec.id)) for spec in builders.zone_specs(store)])
+    """Zones drawn with the same shape in two layers (listed once on the audit page; found once per plan)."""
+    return store.same_shapes()
 
 
 @router.get("/maps/audit", response_class=HTMLResponse,

@@ -85,6 +85,7 @@ class PlanService:
         self._audit_lock = threading.Lock()
         #: audit rows of zones judged on supplied values, by (layer, zone, values)
         self._zone_rows: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
+        self._same_shapes: dict[str, str] | None = None
         self._coverage: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._coverage_lock = threading.Lock()
         #: map payloads by (layer, zoom, datum), filled by :func:`maps.data.layer_payload`
@@ -258,6 +259,14 @@ class PlanService:
             while len(self._zone_rows) > ZONE_ROW_CACHE_SIZE:
                 self._zone_rows.popitem(last=False)
         return row
+
+    def same_shapes(self) -> dict[str, str]:
+        """Zone id → the zone drawn with the same shape in an earlier zone layer (listed once by the audit)."""
+        if self._same_shapes is None:
+            from maps.audit import same_shapes
+
+            self._same_shapes = same_shapes([(spec.id, self.layer(spec.id)) for spec in self.source.zone_layers])
+        return self._same_shapes
 
     def zone_audit(self, zone_id: str) -> dict[str, Any] | None:
         """The audit row of one zone, or None when the zone is not audited."""

@@ -65,6 +65,10 @@ def _fill(key: str, lang: str, **values: Any) -> str:
     return text
 
 
+def zones_ruleset(plan: PlanService, zone_id: str) -> str | None:
+    return plan.source.zone_rulesets.get(zone_id)
+
+
 class ZoneValueService:
     """The zone values of one plan (a :class:`PlanService`) with the store's edits (``store`` None: none yet)."""
 
@@ -123,7 +127,13 @@ class ZoneValueService:
         """The plan audit on the zones' values: zones with store edits are judged again on their merged values;
         every zone with values carries them (``values``: attribute → value and origin)."""
         values = self.values()
-        edited = {zone_id for zone_id, given in values.items() if any(v["origin"] == "store" for v in given.values())}
+        copies = set()
+        for copy, kept in self.plan.same_shapes().items():  # a zone drawn twice: one set of values for both
+            if kept in values and copy not in values and zones_ruleset(self.plan, copy) == zones_ruleset(self.plan, kept):
+                values[copy] = values[kept]
+                copies.add(copy)
+        edited = copies | {zone_id for zone_id, given in values.items()
+                           if any(v["origin"] == "store" for v in given.values())}
         result = self.plan.audit_with({zone_id: {name: v["value"] for name, v in values[zone_id].items()}
                                        for zone_id in edited})
         zones = [{**row, "values": values[row["id"]]} if row["id"] in values and row.get("ruleset") else row

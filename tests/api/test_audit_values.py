@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,6 +16,7 @@ from api.app import create_app
 from api.settings import Settings
 from layers.audit_values import COLUMNS, read_values
 from tests.geo import tiny_plan as tp
+from tests.plans import write_plan
 
 VALUES = "/api/audit/values"
 #: every value the night-economy street ``ne-street`` lacks, each meeting its threshold (merchants 75 is in the data)
@@ -219,3 +221,24 @@ def test_documented_in_openapi(client):
     assert {"400", "401", "403", "404", "409"} <= set(put["responses"])
     assert "fields" in put["responses"]["400"]["description"] or "fields" in str(put)
     assert "get" in api["paths"]["/api/audit/values"] and "get" in api["paths"]["/api/audit/values/{zone_id}/history"]
+
+
+def test_a_zone_drawn_twice_is_judged_on_the_values_of_the_zone_listed(tmp_path):
+    frames = tp.layers()
+    street = frames["night-zones"].loc[["ne-street"]].copy()
+    street.index = ["ls-copy"]
+    street["ruleset"] = None
+    frames["street-zones"] = pd.concat([frames["street-zones"], street[["name", "geometry"]]])
+    plan_dir = write_plan(tmp_path / "plans", "tiny", frames, tp.ROLES, rulesets=tp.RULESETS, zone_kinds=tp.ZONE_KINDS,
+                          own_rulesets={"service-circles": tp.SERVICE_CIRCLES_FILE.read_bytes()},
+                          plan_extra={"audit_values": "audit-values.csv"})
+    (plan_dir / "audit-values.csv").write_text(FILE, encoding="utf-8")
+    app = create_app(Settings(plan="tiny", plans_dir=tmp_path / "plans", data_dir=tmp_path / "var"))
+    with TestClient(app) as client:
+        assert app.state.plans.default.same_shapes() == {"ls-copy": "ne-street"}
+        copy = zone(client, "ls-copy")
+        # judged on the listed zone's values: only the merchants (75 in the listed zone's own data) are missing
+        assert copy["overall"] == "incomplete" and copy["needs_data"] == ["merchants"]
+        assert copy["values"]["floor_area_m2"]["origin"] == "file" and "floor_area" not in copy["needs_data"]
+        page = client.get("/maps/audit").text
+        assert 'data-zone="ls-copy"' not in page and 'data-zone="ne-street"' in page  # listed once
