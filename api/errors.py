@@ -78,9 +78,14 @@ def error_body(code: str, description: str, status: int) -> dict:
     return {"code": code, "description": description, "status": status}
 
 
+#: headers an error status carries (RFC 9110 §11.6.1: a 401 names the scheme that would succeed)
+STATUS_HEADERS = {401: {"WWW-Authenticate": 'Bearer realm="planmap"'}}
+
+
 def _handler(status: int, code: str):
     async def handle(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body(code, str(exc), status), status_code=status)
+        return JSONResponse(error_body(code, str(exc), status), status_code=status,
+                            headers=STATUS_HEADERS.get(status))
 
     return handle
 
