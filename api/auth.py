@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import Depends, Request
 
-from api.errors import error_body
+from api.errors import STATUS_HEADERS, error_body
 from api.service.accounts import AuthenticationError, PermissionDeniedError, User
 from api.service.workbench import Workbench
 from api.store import Store
@@ -119,7 +119,7 @@ class PublicReadGate:
                     body = json.dumps(error_body("Unauthorized", message, 401), ensure_ascii=False).encode()
                     await send({"type": "http.response.start", "status": 401,
                                 "headers": [(b"content-type", b"application/json"),
-                                            (b"www-authenticate", b'Bearer realm="planmap"')]})
+                                            *((k.lower().encode(), v.encode()) for k, v in STATUS_HEADERS[401].items())]})
                     await send({"type": "http.response.body", "body": body})
                     return
         await self.app(scope, receive, send)

@@ -78,12 +78,16 @@ def error_body(code: str, description: str, status: int) -> dict:
     return {"code": code, "description": description, "status": status}
 
 
+#: headers an error status carries (RFC 9110 §11.6.1: a 401 names the scheme that would succeed)
+STATUS_HEADERS = {401: {"WWW-Authenticate": 'Bearer realm="planmap"'}}
+
+
 def _handler(status: int, code: str):
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         body = error_body(code, str(exc), status)
         if getattr(exc, "fields", None):  # refused values, field by field (api.service.zone_values)
             body["fields"] = exc.fields
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(body, status_code=status, headers=STATUS_HEADERS.get(status))
 
     return handle
 

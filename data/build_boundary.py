@@ -11,6 +11,7 @@ from geo.crs import geometries_gcj02_to_wgs84
 
 ROOT = Path(__file__).resolve().parents[1]
 from data.xigang_common import RAW  # noqa: E402
+
 OUT = ROOT / "layers" / "plans" / "xigang" / "data" / "district-boundary.geojson"
 
 

@@ -30,6 +30,7 @@ from geo.crs import bd09_to_wgs84 as crs_bd09_to_wgs84
 
 ROOT = Path(__file__).resolve().parents[1]
 from data.xigang_common import SHARED  # noqa: E402
+
 RAW = SHARED / "data" / "raw"
 OUT_DIR = ROOT / "layers" / "plans" / "xigang" / "data"
 BOUNDARY_FILE = OUT_DIR / "district-boundary.geojson"
@@ -699,7 +700,7 @@ def build_axis(base: Base) -> dict[str, dict[str, Any]]:
     inner = base.boundary.buffer(-3.0)
     dense = shapely.segmentize(near, 10.0)
     pulled = [c if inner.contains(Point(c)) else nearest_on(inner, Point(c)).coords[0] for c in dense.coords]
-    moved = sum(1 for c, d in zip(dense.coords, pulled) if c != d)
+    moved = sum(1 for c, d in zip(dense.coords, pulled, strict=True) if c != d)
     clipped = axis.length - near.length
     axis = shapely.simplify(LineString(pulled), 1.0)
     links.append(f"kept within the district outline: {clipped:.0f} m of GSHHG shore link beyond the outline "
@@ -1221,7 +1222,7 @@ def build_projects(base: Base, zones: dict[str, dict[str, Any]],
     inside = base.boundary.buffer(-10.0)
 
     placed: dict[str, tuple[Point, float, str, str]] = {}  # pid -> (point, accuracy, basis, location_kind)
-    for pid, name, name_en, element, zone, status, listed_in, text_sd, placement in PROJECTS:
+    for pid, *_, placement in PROJECTS:
         kind = placement[0]
         if kind == "app":
             point, accuracy = base.app(placement[1]), 200.0

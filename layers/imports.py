@@ -4,7 +4,9 @@
 EPSG:4326 longitude/latitude with its name and properties. Formats: GeoJSON, KML/KMZ, GeoPackage, zipped
 Shapefile, DXF (closed polylines become polygons, open ones lines), CSV with a WKT column. The CRS comes from
 the file (``.prj``, GeoPackage, KML is always WGS84, GeoJSON defaults to it) or is chosen (``crs``): EPSG:4326,
-EPSG:4490 (CGCS2000), the CGCS2000 3° Gauss–Krüger zones EPSG:4534–4554, GCJ-02 and BD-09.
+EPSG:4490 (CGCS2000), the CGCS2000 3° Gauss–Krüger zones EPSG:4534–4554 or, with the zone number in the eastings,
+EPSG:4513–4533 (a CRS-less file whose eastings all carry one zone number is read in that zone, with a warning),
+GCJ-02 and BD-09.
 
 A file that cannot be read raises :class:`~layers.errors.ImportFileError` naming the problem; a feature that
 cannot be used (bad WKT, empty geometry) is returned with ``problem`` set, so the caller can list it.
@@ -18,7 +20,7 @@ import json
 import math
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -37,7 +39,11 @@ MAX_FEATURES = 200
 MAX_BYTES = 20 * 1024 * 1024
 _MAX_UNZIPPED = 100 * 1024 * 1024
 #: the coordinate systems a file may be declared in (besides those a file names itself)
-CRS_CHOICES = ("EPSG:4326", "EPSG:4490", *(f"EPSG:{code}" for code in range(4534, 4555)), "GCJ-02", "BD-09")
+CRS_CHOICES = ("EPSG:4326", "EPSG:4490", *(f"EPSG:{code}" for code in range(4534, 4555)),
+               *(f"EPSG:{code}" for code in range(4513, 4534)), "GCJ-02", "BD-09")
+#: CGCS2000 3° Gauss–Krüger zones 25–45 whose eastings carry the zone number (x = zone × 10⁶ + easting):
+#: EPSG:4513 (zone 25, 75° E) … EPSG:4533 (zone 45, 135° E), as Chinese CAD and survey files often write them
+PREFIXED_GK_ZONES = range(25, 46)
 FORMATS = {"geojson": "GeoJSON", "kml": "KML", "kmz": "KMZ", "gpkg": "GeoPackage", "shp": "Shapefile (zip)",
            "dxf": "DXF", "csv": "CSV (WKT)"}
 _NAME_FIELDS = ("name", "名称", "名字", "地块名称", "title", "NAME", "Name")
@@ -92,7 +98,8 @@ def parse_crs_choice(text: str | None, *, any_epsg: bool = False) -> str | None:
         return value
     if value not in CRS_CHOICES:
         raise ImportFileError(f"不支持的坐标系 unsupported crs {text!r}; choose one of EPSG:4326, EPSG:4490, "
-                              "EPSG:4534–EPSG:4554 (CGCS2000 3° Gauss–Krüger), GCJ-02, BD-09")
+                              "EPSG:4534–EPSG:4554 (CGCS2000 3° Gauss–Krüger), EPSG:4513–EPSG:4533 (the same "
+                              "zones with the zone number in the eastings), GCJ-02, BD-09")
     return value
 
 
@@ -173,6 +180,9 @@ def read_site_file(data: bytes, filename: str, crs: str | None = None, *,
         raise ImportTooLargeError(f"{filename}: {len(raw)} 个要素, 超过单次导入上限 {max_features}; "
                                   f"{len(raw)} features, more than {max_features} per import: submit it as a batch")
     crs_used, source = _resolve_crs(filename, fmt, file_crs, chosen, raw)
+    if source == "zone-prefix":
+        warnings.append(f"坐标带带号, 按 {crs_used} (CGCS2000 3° 高斯-克吕格 {int(crs_used[5:]) - 4513 + 25} 带) 读取; "
+                        f"the eastings carry the zone number: read as {crs_used}")
     stem = PurePosixPath(filename).stem
     sites = []
     for index, (geometry, properties, problem) in enumerate(raw, start=1):
@@ -217,12 +227,28 @@ def _resolve_crs(filename: str, fmt: str, file_crs: CRS | None, chosen: str | No
     bounds = [g.bounds for g, _, problem in raw if problem is None and g is not None and not g.is_empty]
     if bounds and all(b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90 for b in bounds):
         return "EPSG:4326", "default"
-    hint = ""
-    if bounds and max(b[2] for b in bounds) > 1e7:
-        hint = (" (x > 10 000 km: the eastings carry a zone number; 3° zones with the prefix are "
-                "EPSG:4513–4533, not offered here — remove the prefix and choose EPSG:4534–4554)")
+    zone = prefixed_gauss_kruger_zone(bounds)
+    if zone is not None:
+        return f"EPSG:{4513 + zone - 25}", "zone-prefix"
     raise ImportFileError(f"{filename}: 文件没有坐标系, 请选择 crs= (如 EPSG:4547、EPSG:4550); the file has no CRS and "
-                          f"its coordinates are not longitude/latitude: choose crs= (e.g. EPSG:4550){hint}")
+                          f"its coordinates are not longitude/latitude: choose crs= (e.g. EPSG:4550)")
+
+
+def prefixed_gauss_kruger_zone(bounds: Sequence[tuple[float, float, float, float]]) -> int | None:
+    """The 3° zone number that every easting of a CRS-less file starts with, or None.
+
+    Eastings of 25 000 000–45 999 999 m with northings of China (1 000–6 000 km) can only be CGCS2000 3°
+    Gauss–Krüger coordinates written with their zone number (6° zones are numbered 13–23); when all features
+    share one zone the file's CRS is that zone's EPSG:4513–4533 without asking.
+    """
+    if not bounds:
+        return None
+    zones = {int(b[0] // 1_000_000) for b in bounds} | {int(b[2] // 1_000_000) for b in bounds}
+    if len(zones) != 1:
+        return None
+    zone = zones.pop()
+    northings_ok = all(b[1] >= 1_000_000 and b[3] <= 6_000_000 for b in bounds)
+    return zone if zone in PREFIXED_GK_ZONES and northings_ok else None
 
 
 def _to_wgs84(geometry: shapely.Geometry, crs: str) -> shapely.Geometry:

@@ -215,7 +215,9 @@ def export(request: Request, service: ServiceDep, user: ViewerDep,
              responses={**_WRITE_ERRORS, 413: {"description": "More features than one import takes"}})
 def import_file(request: Request, service: ServiceDep, user: ViewerDep,
                 file: Annotated[UploadFile, File(description="GeoJSON, KML/KMZ, GPKG, Shapefile zip, DXF, CSV+WKT")],
-                crs: Annotated[str | None, Form(description="EPSG:4326, EPSG:4490, EPSG:4534–4554, GCJ-02, BD-09")] = None,
+                crs: Annotated[str | None, Form(description=(
+                    "EPSG:4326, EPSG:4490, EPSG:4534–4554, EPSG:4513–4533 (zone number in the eastings), "
+                    "GCJ-02, BD-09"))] = None,
                 ruleset: Annotated[str | None, Form()] = None,
                 save: Annotated[str | None, Form(description="true to save the sites")] = None,
                 csrf_token: Annotated[str | None, Form()] = None) -> dict[str, Any]:

@@ -63,6 +63,7 @@ def test_reading_and_writing_need_the_right_account(client, tokens):
     assert client.post(ITEMS, json=feature()).status_code == 401
     bad = client.get(ITEMS, headers={"Authorization": "Bearer pm_nope"})
     assert bad.status_code == 401 and bad.json()["code"] == "Unauthorized"
+    assert bad.headers["WWW-Authenticate"] == 'Bearer realm="planmap"'  # RFC 9110: the scheme that would work
     denied = client.post(ITEMS, json=feature(), headers=tokens["vic"])
     assert denied.status_code == 403 and "planner" in denied.json()["description"]
     assert client.get(ITEMS, headers=tokens["vic"]).status_code == 200

@@ -133,3 +133,31 @@ def test_bad_files_name_the_problem():
         {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [121.62, 38.915]}}] * 201}
     with pytest.raises(ImportTooLargeError, match="201 features, more than 200"):
         read_site_file(json.dumps(many).encode(), "many.geojson")
+
+
+def test_dxf_with_zone_numbers_in_the_eastings_is_read_in_that_zone(tmp_path):
+    """CAD files often write CGCS2000 3° Gauss–Krüger eastings with the zone number (Dalian: zone 41, 41 5xx xxx m)."""
+    prefixed = Transformer.from_crs("EPSG:4326", "EPSG:4529", always_xy=True)  # zone 41, central meridian 123° E
+    outline = shapely.transform(SITE, lambda xy: np.column_stack(prefixed.transform(xy[:, 0], xy[:, 1])))
+    assert 41_000_000 < outline.bounds[0] < 42_000_000
+    document = ezdxf.new()
+    document.modelspace().add_lwpolyline(list(outline.exterior.coords)[:-1], close=True)
+    document.saveas(tmp_path / "prefixed.dxf")
+    data = (tmp_path / "prefixed.dxf").read_bytes()
+    result = read_site_file(data, "prefixed.dxf")
+    assert (result.crs, result.crs_source) == ("EPSG:4529", "zone-prefix")
+    assert close(result.sites[0].geometry, SITE) and "EPSG:4529" in result.warnings[-1]
+    assert "41 带" in result.warnings[-1]
+    # chosen explicitly it reads the same; eastings of two zones are not guessed
+    assert close(read_site_file(data, "prefixed.dxf", crs="EPSG:4529").sites[0].geometry, SITE)
+    space = document.modelspace()
+    space.add_lwpolyline([(p[0] + 1_000_000, p[1]) for p in outline.exterior.coords][:-1], close=True)
+    document.saveas(tmp_path / "two-zones.dxf")
+    with pytest.raises(ImportFileError, match="no CRS"):
+        read_site_file((tmp_path / "two-zones.dxf").read_bytes(), "two-zones.dxf")
+
+
+def test_prefixed_zones_are_offered_as_choices():
+    assert parse_crs_choice("4529") == "EPSG:4529" and parse_crs_choice("epsg:4513") == "EPSG:4513"
+    with pytest.raises(ImportFileError, match="EPSG:4513–EPSG:4533"):
+        parse_crs_choice("EPSG:4512")

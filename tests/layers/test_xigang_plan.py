@@ -305,8 +305,8 @@ def test_bd09_conversion_matches_the_facts_table():
 # ---------------------------------------------------------------------------------------------- issue 9: data truth
 # Every data change must keep these: they hold the drawn data to what the plan texts (seeds 000/001/003) say.
 # Figures in comments are the values before issue 9.
-from pathlib import Path  # noqa: E402
 import re  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import yaml  # noqa: E402
 
@@ -335,7 +335,7 @@ def district_metric(store):
 def test_every_plan_feature_lies_in_the_district_or_says_why(store):
     boundary = district_metric(store)
     flagged = set()
-    for layer_id, fid, row in every_plan_feature(store):
+    for _layer_id, fid, row in every_plan_feature(store):
         geom = row.geometry
         share = (geom.intersection(boundary).area / geom.area if geom.area > 0 else
                  geom.intersection(boundary.buffer(0.5)).length / geom.length if geom.length > 0 else
@@ -361,7 +361,7 @@ def test_blocks_are_areas_with_their_main_streets(store):
     for fid, block in blocks.iterrows():
         rect = block.geometry.minimum_rotated_rectangle
         sides = sorted(shapely.Point(a).distance(shapely.Point(b))
-                       for a, b in zip(rect.exterior.coords[:-1], rect.exterior.coords[1:]))
+                       for a, b in zip(rect.exterior.coords[:-1], rect.exterior.coords[1:], strict=True))
         assert sides[0] > 200, fid  # an area, not a 6 m street line
         assert block["area_ha"] == pytest.approx(block.geometry.area / 1e4, rel=0.01)
         street = streets.loc[block["main_street"]]
@@ -510,7 +510,7 @@ def test_project_locations_and_zones_say_when_they_are_guesses(store):
 
 
 def test_sources_cite_what_lists_each_feature(store):
-    for layer_id, fid, row in every_plan_feature(store):
+    for _layer_id, fid, row in every_plan_feature(store):
         source = row["source"]
         parts = [p.strip() for p in source.split(";")]
         assert all(parts) and len(parts) == len(set(parts)), (fid, source)  # 25 had an empty "; ;" part
