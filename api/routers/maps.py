@@ -220,10 +220,12 @@ def _project_or_404(store: PlanService, project_id: str) -> None:
         raise NotFoundError(f"no project {project_id!r} in layer {layer_id!r}; see /maps for the list") from None
 
 
-def zone_audit(store: PlanService, zone_id: str) -> tuple[dict | None, str | None]:
-    """The zone's row of the plan audit (computed once per plan), or None and why."""
+def zone_audit(store: PlanService, zone_id: str, request: Request) -> tuple[dict | None, str | None]:
+    """The zone's row of the plan audit (on its values: the values file's and those saved), or None and why."""
     try:
-        result = store.audit()
+        result, _ = _plan_audit(store, request)
+        if result is None:
+            result = store.audit()
     except Exception as exc:  # noqa: BLE001 - the map still shows the zone; the panel says why there is no audit
         return None, f"{type(exc).__name__}: {exc}"
     for entry in result.get("zones") or []:
@@ -270,7 +272,7 @@ def overview_download(query: MapQueryDep) -> HTMLResponse:
 def zone(zone_id: str, query: MapQueryDep) -> HTMLResponse:
     _zone_or_404(query.store, zone_id)
     opts = query.options(f"/maps/zones/{_quoted(zone_id)}", f"/embed/zones/{_quoted(zone_id)}")
-    audit, reason = zone_audit(query.store, zone_id)
+    audit, reason = zone_audit(query.store, zone_id, query.request)
     html = builders.build_zone_map(query.store, zone_id, opts, audit=audit, audit_reason=reason)
     return query.respond(html, f"zone-{zone_id}")
 

@@ -242,3 +242,15 @@ def test_a_zone_drawn_twice_is_judged_on_the_values_of_the_zone_listed(tmp_path)
         assert copy["values"]["floor_area_m2"]["origin"] == "file" and "floor_area" not in copy["needs_data"]
         page = client.get("/maps/audit").text
         assert 'data-zone="ls-copy"' not in page and 'data-zone="ne-street"' in page  # listed once
+
+
+def test_the_zone_page_judges_the_zone_on_its_values(client, tokens):
+    assert '<div class="pm-overall pm-status-pass"><strong>总体结论：符合</strong>' in client.get(
+        "/maps/zones/ne-street").text  # the values file completes it
+    saved = client.put(f"{VALUES}/ne-street", json={"values": {"turnover_yuan": "5000万"}}, headers=tokens["anna"])
+    assert saved.status_code == 400  # "5000万" is the form's to turn into a number, not the API's
+    saved = client.put(f"{VALUES}/ne-street", json={"values": {"turnover_yuan": 5e7}}, headers=tokens["anna"])
+    assert saved.json()["audit"]["failed"] == ["turnover"]  # 5,000 万元 < 1 亿元
+    assert '<div class="pm-overall pm-status-fail"><strong>总体结论：不符合</strong>' in client.get(
+        "/maps/zones/ne-street").text
+    client.put(f"{VALUES}/ne-street", json={"values": {"turnover_yuan": None}}, headers=tokens["anna"])
