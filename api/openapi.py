@@ -32,6 +32,12 @@ ERROR_SCHEMA = {
         "code": {"type": "string", "example": "InvalidParameter"},
         "description": {"type": "string", "example": "bbox '1,2,3': expected 4 or 6 comma-separated numbers"},
         "status": {"type": "integer", "example": 400},
+        "fields": {"type": "array", "description": "refused values, one per field (PUT /api/audit/values/{zone_id})",
+                   "items": {"type": "object", "required": ["attribute", "message"], "properties": {
+                       "attribute": {"type": "string", "example": "mobile_payment_share"},
+                       "value": {"nullable": True, "example": 85},
+                       "message": {"type": "string", "example": "请填写 0–1 之间的比例（如 0.85）或百分数（如 “85%”）"},
+                       "detail": {"type": "string"}}}},
     },
 }
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}

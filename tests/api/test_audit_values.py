@@ -254,3 +254,9 @@ def test_the_zone_page_judges_the_zone_on_its_values(client, tokens):
     assert '<div class="pm-overall pm-status-fail"><strong>总体结论：不符合</strong>' in client.get(
         "/maps/zones/ne-street").text
     client.put(f"{VALUES}/ne-street", json={"values": {"turnover_yuan": None}}, headers=tokens["anna"])
+
+
+def test_the_error_schema_documents_the_refused_fields(client):
+    schema = client.get("/api").json()["components"]["schemas"]["Error"]
+    assert schema["required"] == ["code", "description", "status"]
+    assert schema["properties"]["fields"]["items"]["required"] == ["attribute", "message"]
