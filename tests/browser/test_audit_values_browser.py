@@ -30,6 +30,13 @@ def values_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def signed_out_afterwards(browser):
+    """Cookies belong to the host, not the port: the session made here must not follow later tests' servers."""
+    yield
+    browser.driver.delete_all_cookies()
+
+
 def _size(browser, width: int, height: int) -> None:
     browser.driver.set_window_size(width, height)
     inner = browser.js("return [window.innerWidth, window.innerHeight]")
