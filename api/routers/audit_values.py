@@ -52,7 +52,7 @@ def list_values(request: Request, service: ServiceDep, registry: RegistryDep, pl
     note, version). Store edits override the file; the newest edit wins."""
     values = values_service(_plan(service, registry, plan), get_workbench(request))
     if zone is not None:
-        values._ruleset(zone)
+        values.zone_ruleset(zone)  # 404 for an unknown zone, 400 for one no ruleset judges
     chosen = values.plan
     return {"plan": chosen.plan_id, "zones": values.values(None if zone is None else [zone]),
             "rulesets": {zid: rid for zid, rid in chosen.source.zone_rulesets.items() if rid}}

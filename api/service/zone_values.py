@@ -77,7 +77,8 @@ class ZoneValueService:
         self.store = store
 
     # ------------------------------------------------------------------ reading
-    def _ruleset(self, zone_id: str) -> Ruleset:
+    def zone_ruleset(self, zone_id: str) -> Ruleset:
+        """The ruleset that judges a zone: NotFoundError for an unknown zone, BadRequestError for an area."""
         zones = self.plan.source.zone_rulesets
         if zone_id not in zones:
             raise NotFoundError(f"no zone {zone_id!r} in plan {self.plan.plan_id!r}; the audited zones are listed "
@@ -142,7 +143,7 @@ class ZoneValueService:
 
     def history(self, zone_id: str) -> list[dict[str, Any]]:
         """Every saved version of a zone's values, oldest first."""
-        self._ruleset(zone_id)
+        self.zone_ruleset(zone_id)
         if self.store is None:
             return []
         with self.store.read() as connection:
@@ -158,7 +159,7 @@ class ZoneValueService:
         user.require("planner")
         if self.store is None:
             raise BadRequestError("no store to save to")  # pragma: no cover - the router always passes one
-        ruleset = self._ruleset(zone_id)
+        ruleset = self.zone_ruleset(zone_id)
         if not isinstance(body, Mapping) or not isinstance(body.get("values"), Mapping) or not body["values"]:
             raise BadRequestError('body: {"values": {"<attribute>": <value>, …}, "note": "…"} with at least one '
                                   f"value; attributes of ruleset {ruleset.id!r}: {', '.join(ruleset.attributes)}")
